@@ -1,0 +1,51 @@
+# Social Beat: `make run` to try it, `make test` to check it.
+SHELL := /bin/bash
+.SHELLFLAGS := -eo pipefail -c
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+FLASK := $(VENV)/bin/flask --app wsgi
+TORCH_WHEEL_DIR ?= /opt/wheels
+
+.PHONY: run test install install-dev translations services chromium lint bench clean
+
+$(VENV)/.runtime: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.runtime
+install-dev: $(VENV)/.dev
+
+translations: $(VENV)/.runtime
+	$(VENV)/bin/pybabel compile -d app/translations --statistics 2>&1 | tail -n 2
+
+services:
+	scripts/ensure-services.sh
+
+chromium:
+	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
+run: install translations
+	$(FLASK) db upgrade
+	$(FLASK) units load-hcmc
+	$(FLASK) demo load
+	scripts/run-dev.sh
+
+test: install-dev translations services chromium
+	$(PY) -m pytest
+
+lint: install-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+bench: install-dev services
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

@@ -1,0 +1,77 @@
+"""Social Beat: the application factory."""
+
+import logging
+
+from flask import Flask
+
+from app.extensions import babel, csrf, db, login_manager, migrate
+from app.i18n import remember_language, select_locale
+from app.jobs import connect_redis
+
+
+def create_app(config_object: object | str = "config.Config") -> Flask:
+    """Build the app: load config, bind extensions, register blueprints and CLI commands."""
+    app = Flask(__name__, instance_relative_config=False)
+    app.config.from_object(config_object)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(_migrations_dir()), render_as_batch=True)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message_category = "info"
+    babel.init_app(
+        app, locale_selector=select_locale, timezone_selector=lambda: app.config["DISPLAY_TIMEZONE"]
+    )
+    csrf.init_app(app)
+
+    app.extensions["socialbeat_redis"] = connect_redis(
+        app.config["REDIS_URL"], app.config["JOBS_MODE"]
+    )
+    if app.extensions["socialbeat_redis"] is None:
+        app.logger.warning("Redis is not in use: background jobs run inline in the web process")
+
+    _register_models()
+    _register_blueprints(app)
+    _register_cli(app)
+    app.before_request(remember_language)
+    from app.core.templating import init_templating
+
+    init_templating(app)
+    return app
+
+
+def _migrations_dir():
+    from pathlib import Path
+
+    return Path(__file__).resolve().parent.parent / "migrations"
+
+
+def _register_models() -> None:
+    # Import every model module so metadata (and Alembic autogenerate) sees all tables.
+    import app.units.models  # noqa: F401
+    import app.users.models  # noqa: F401
+
+
+def _register_blueprints(app: Flask) -> None:
+    from app.api import api
+    from app.core.views import bp as core_bp
+    from app.units import api as _units_api  # noqa: F401  (routes on the api blueprint)
+    from app.users.views import bp as auth_bp
+
+    app.register_blueprint(core_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(api)
+
+
+def _register_cli(app: Flask) -> None:
+    from app.core.cli import demo_cli, worker_command
+    from app.units.cli import units_cli
+    from app.users.cli import users_cli
+
+    app.cli.add_command(units_cli)
+    app.cli.add_command(users_cli)
+    app.cli.add_command(demo_cli)
+    app.cli.add_command(worker_command)

@@ -1,0 +1,106 @@
+"""The REST API under /api/v1: bearer-token auth and JSON errors.
+
+Each domain adds its routes to `api` in its own `api.py`.
+"""
+
+from flask import Blueprint, g, jsonify, request
+from marshmallow import ValidationError
+from werkzeug.exceptions import HTTPException
+
+from app.extensions import csrf
+from app.users.operations import user_for_token
+
+api = Blueprint("api", __name__, url_prefix="/api/v1")
+# Token-authenticated requests carry no cookie session, so CSRF does not apply.
+csrf.exempt(api)
+
+PUBLIC_ENDPOINTS = {"api.openapi"}
+
+
+class ApiError(Exception):
+    """An error answered as JSON: {"code": …, "message": …, "errors": {…}}."""
+
+    def __init__(self, status: int, code: str, message: str, errors: dict | None = None):
+        super().__init__(message)
+        self.status, self.code, self.message, self.errors = status, code, message, errors or {}
+
+
+def error_response(status: int, code: str, message: str, errors: dict | None = None):
+    response = jsonify({"code": code, "message": message, "errors": errors or {}})
+    response.status_code = status
+    return response
+
+
+@api.before_request
+def authenticate_token():
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        return None
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return _unauthorized("missing bearer token: send 'Authorization: Bearer <token>'")
+    user = user_for_token(token.strip())
+    if user is None:
+        return _unauthorized("invalid or revoked token")
+    g.api_user = user
+    return None
+
+
+def _unauthorized(message: str):
+    response = error_response(401, "unauthorized", message)
+    response.headers["WWW-Authenticate"] = 'Bearer realm="socialbeat"'
+    return response
+
+
+@api.errorhandler(ApiError)
+def handle_api_error(error: ApiError):
+    return error_response(error.status, error.code, error.message, error.errors)
+
+
+@api.errorhandler(ValidationError)
+def handle_validation_error(error: ValidationError):
+    messages = error.messages if isinstance(error.messages, dict) else {"_schema": error.messages}
+    return error_response(422, "invalid_input", "the request has invalid fields", messages)
+
+
+@api.errorhandler(HTTPException)
+def handle_http_error(error: HTTPException):
+    code = (error.name or "error").lower().replace(" ", "_")
+    return error_response(error.code or 500, code, error.description or error.name)
+
+
+def current_api_user():
+    return g.api_user
+
+
+def page_args(max_per_page: int = 100) -> tuple[int, int]:
+    """Read ?page= and ?per_page= (at most `max_per_page`), or raise a 422 ApiError."""
+    errors = {}
+    values = {}
+    for name, default, upper in (("page", 1, None), ("per_page", 20, max_per_page)):
+        raw = request.args.get(name, str(default))
+        try:
+            value = int(raw)
+        except ValueError:
+            errors[name] = [f"must be an integer, got {raw!r}"]
+            continue
+        if value < 1 or (upper and value > upper):
+            limit = f"between 1 and {upper}" if upper else "at least 1"
+            errors[name] = [f"must be {limit}"]
+        values[name] = value
+    if errors:
+        raise ApiError(422, "invalid_input", "invalid pagination", errors)
+    return values["page"], values["per_page"]
+
+
+def paginated(statement, schema, page: int, per_page: int) -> dict:
+    """Run a select() one page at a time: {"items", "total", "page", "per_page"}."""
+    from app.extensions import db
+
+    result = db.paginate(statement, page=page, per_page=per_page, error_out=False, count=True)
+    return {
+        "items": schema.dump(result.items, many=True),
+        "total": result.total,
+        "page": page,
+        "per_page": per_page,
+    }

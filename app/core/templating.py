@@ -1,0 +1,59 @@
+"""Jinja helpers: local times, navigation by role, the language switcher."""
+
+from flask import Flask, request, url_for
+from flask_babel import format_datetime, get_locale
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+#: (endpoint, label, roles that see it). Domains add their pages here.
+NAVIGATION: list[tuple[str, object, tuple[str, ...]]] = [
+    ("core.queue", _l("Queue"), ("officer", "supervisor", "analyst", "admin")),
+]
+
+
+def nav_items() -> list[dict]:
+    if not current_user.is_authenticated:
+        return []
+    items = []
+    for endpoint, label, roles in NAVIGATION:
+        if current_user.role in roles:
+            items.append(
+                {"url": url_for(endpoint), "label": label, "active": request.endpoint == endpoint}
+            )
+    return items
+
+
+def language_links() -> list[dict]:
+    args = dict(request.args)
+    links = []
+    for code, label in (("vi", "Tiếng Việt"), ("en", "English")):
+        args["lang"] = code
+        links.append(
+            {
+                "code": code,
+                "label": label,
+                "url": url_for(request.endpoint, **(request.view_args or {}), **args)
+                if request.endpoint
+                else f"?lang={code}",
+                "active": str(get_locale()) == code,
+            }
+        )
+    return links
+
+
+def local_datetime(value, format: str = "short") -> str:
+    """A UTC timestamp shown in Asia/Ho_Chi_Minh, in the user's language."""
+    if value is None:
+        return "—"
+    return format_datetime(value, format)
+
+
+def init_templating(app: Flask) -> None:
+    app.jinja_env.filters["localdt"] = local_datetime
+    app.context_processor(
+        lambda: {
+            "nav_items": nav_items,
+            "language_links": language_links,
+            "current_locale": lambda: str(get_locale()),
+        }
+    )
