@@ -51,6 +51,7 @@ def _migrations_dir():
 
 def _register_models() -> None:
     # Import every model module so metadata (and Alembic autogenerate) sees all tables.
+    import app.cases.models  # noqa: F401
     import app.units.models  # noqa: F401
     import app.users.models  # noqa: F401
 
@@ -58,11 +59,15 @@ def _register_models() -> None:
 def _register_blueprints(app: Flask) -> None:
     from app.api import api
     from app.core.views import bp as core_bp
-    from app.units import api as _units_api  # noqa: F401  (routes on the api blueprint)
+    from app.cases import admin_views as _cases_admin  # noqa: F401  (routes on cases_bp)
+    from app.cases import api as _cases_api  # noqa: F401  (routes on the api blueprint)
+    from app.cases.views import bp as cases_bp
+    from app.units import api as _units_api  # noqa: F401
     from app.users.views import bp as auth_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(auth_bp)
+    app.register_blueprint(cases_bp)
     app.register_blueprint(api)
 
 

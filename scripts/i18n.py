@@ -54,7 +54,7 @@ def update() -> None:
 
 def untranslated(locale: str = "vi") -> list[str]:
     with open(TRANSLATIONS / locale / "LC_MESSAGES" / "messages.po", "rb") as handle:
-        catalog = read_po(handle)
+        catalog = read_po(handle, locale=locale)
     return [
         str(m.id)
         for m in catalog
@@ -66,10 +66,17 @@ def fill(translations: dict[str, str], locale: str = "vi") -> None:
     """Set msgstr for the given msgids (JSON on stdin: {"msgid": "bản dịch"})."""
     path = TRANSLATIONS / locale / "LC_MESSAGES" / "messages.po"
     with open(path, "rb") as handle:
-        catalog = read_po(handle)
+        catalog = read_po(handle, locale=locale)
+    catalog.fuzzy = False
+    catalog.project, catalog.version = "Social Beat", "1.0"
     for message in catalog:
-        if message.id and str(message.id) in translations:
-            message.string = translations[str(message.id)]
+        # Plural entries are keyed by their singular form.
+        key = message.id[0] if isinstance(message.id, tuple) else message.id
+        if key and key in translations:
+            value = translations[key]
+            message.string = (
+                (value,) * catalog.num_plurals if isinstance(message.id, tuple) else value
+            )
             message.flags.discard("fuzzy")
     with open(path, "wb") as handle:
         write_po(handle, catalog, omit_header=False, sort_output=True, width=100)

@@ -7,7 +7,9 @@ from flask_login import current_user
 
 #: (endpoint, label, roles that see it). Domains add their pages here.
 NAVIGATION: list[tuple[str, object, tuple[str, ...]]] = [
-    ("core.queue", _l("Queue"), ("officer", "supervisor", "analyst", "admin")),
+    ("cases.queue", _l("Queue"), ("officer", "supervisor", "analyst", "admin")),
+    ("cases.new", _l("New case"), ("officer", "supervisor", "admin")),
+    ("cases.response_templates", _l("Response templates"), ("admin",)),
 ]
 
 

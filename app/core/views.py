@@ -1,7 +1,7 @@
 """Home, health check and the language switch."""
 
-from flask import Blueprint, current_app, jsonify, redirect, render_template, url_for
-from flask_login import current_user, login_required
+from flask import Blueprint, current_app, jsonify, redirect, url_for
+from flask_login import current_user
 from sqlalchemy import text
 
 from app.extensions import db
@@ -13,13 +13,7 @@ bp = Blueprint("core", __name__, template_folder="templates")
 def index():
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login"))
-    return redirect(url_for("core.queue"))
-
-
-@bp.get("/queue")
-@login_required
-def queue():
-    return render_template("core/queue.html")
+    return redirect(url_for("cases.queue"))
 
 
 @bp.get("/healthz")

@@ -75,6 +75,8 @@ class Unit(db.Model):
     #: Area in km², for wards and communes.
     area_km2: Mapped[float | None] = mapped_column(Float)
     sort_order: Mapped[int] = mapped_column(Integer, default=0)
+    #: Public responses written by officers wait for a supervisor's approval.
+    requires_response_approval: Mapped[bool] = mapped_column(default=False)
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
 
     parent: Mapped["Unit | None"] = relationship(remote_side=[id], back_populates="children")

@@ -16,7 +16,7 @@ def test_officer_signs_in_and_sees_the_queue(live_server, page, create_user):
     page.get_by_label("Mật khẩu").fill(TEST_PASSWORD)
     page.get_by_role("button", name="Đăng nhập").click()
 
-    page.wait_for_url(f"{live_server}/queue**")
+    page.wait_for_url(f"{live_server}/cases**")
     assert page.get_by_role("heading", name="Hàng đợi của Phường Tân Thuận").is_visible()
     assert "Võ Quốc Bảo" in page.locator(".user-badge").inner_text()
 

@@ -51,13 +51,13 @@ def test_lang_parameter_wins_and_is_remembered(client):
 def test_signed_in_users_language_choice_is_stored(client, officer, login):
     login(officer)
 
-    client.get("/queue?lang=en")
+    client.get("/cases?lang=en")
 
     from app.extensions import db
 
     db.session.refresh(officer)
     assert officer.locale == "en"
-    assert "Queue of" in client.get("/queue", headers={"Accept-Language": "vi"}).get_data(
+    assert "Queue of" in client.get("/cases", headers={"Accept-Language": "vi"}).get_data(
         as_text=True
     )
 

@@ -29,14 +29,14 @@ def test_sign_in_through_the_form(client, officer):
 
     assert response.status_code == 302
     assert response.headers["Location"] == "/"
-    assert "Hàng đợi" in client.get("/queue").get_data(as_text=True)
+    assert "Hàng đợi" in client.get("/cases").get_data(as_text=True)
 
 
 def test_sign_in_without_csrf_token_is_refused(client, officer):
     response = client.post("/login", data={"email": officer.email, "password": TEST_PASSWORD})
 
     assert response.status_code == 400
-    assert client.get("/queue").status_code == 302
+    assert client.get("/cases").status_code == 302
 
 
 def test_wrong_password_is_refused(client, officer):
@@ -88,7 +88,7 @@ def test_session_cookie_is_http_only_and_secure_by_default():
 
 
 def test_pages_need_sign_in(client):
-    response = client.get("/queue")
+    response = client.get("/cases")
 
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/login")
@@ -107,9 +107,9 @@ def test_sign_out_needs_a_post_with_csrf(client, officer, login):
     login(officer)
 
     assert client.post("/logout").status_code == 400
-    response = client.post("/logout", data={"csrf_token": _csrf(client, "/queue")})
+    response = client.post("/logout", data={"csrf_token": _csrf(client, "/cases")})
     assert response.status_code == 302
-    assert client.get("/queue").status_code == 302
+    assert client.get("/cases").status_code == 302
 
 
 def test_api_token_lifecycle(client, officer, api_token):

@@ -7,3 +7,11 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   });
 });
+
+// Response templates: choosing one fills the response box (the officer can still edit it).
+document.addEventListener("change", (event) => {
+  const picker = event.target.closest("select[data-fills]");
+  if (!picker || !picker.value) return;
+  const target = document.getElementById(picker.dataset.fills);
+  if (target) target.value = picker.value;
+});

@@ -1,0 +1,83 @@
+"""Translated labels for the codes cases use (statuses, categories, priorities, events)."""
+
+from flask_babel import lazy_gettext as _l
+
+STATUS_LABELS = {
+    "received": _l("Received"),
+    "verifying": _l("Verifying"),
+    "in_progress": _l("In progress"),
+    "waiting": _l("Waiting for coordination"),
+    "resolved": _l("Resolved"),
+    "responded": _l("Publicly answered"),
+    "closed": _l("Closed"),
+    "rejected": _l("Not handled"),
+}
+#: What the button that moves a case to a status says.
+TRANSITION_ACTIONS = {
+    "verifying": _l("Start verification"),
+    "in_progress": _l("Start handling"),
+    "waiting": _l("Wait for coordination"),
+    "resolved": _l("Mark resolved"),
+    "responded": _l("Publish response"),
+    "closed": _l("Close"),
+    "rejected": _l("Reject"),
+}
+REOPEN_ACTIONS = {"in_progress": _l("Reopen"), "verifying": _l("Reopen for verification")}
+CATEGORY_LABELS = {
+    "flooding": _l("Flooding and drainage"),
+    "traffic": _l("Traffic"),
+    "environment": _l("Environment and waste"),
+    "urban_order": _l("Urban order and construction"),
+    "security": _l("Security and safety"),
+    "infrastructure": _l("Urban infrastructure"),
+    "administrative": _l("Administrative procedures and public services"),
+    "health": _l("Health"),
+    "education": _l("Education"),
+    "other": _l("Other"),
+}
+PRIORITY_LABELS = {
+    "P1": _l("P1 – danger now"),
+    "P2": _l("P2 – wide impact"),
+    "P3": _l("P3 – normal"),
+    "P4": _l("P4 – low"),
+}
+REJECT_REASON_LABELS = {
+    "spam": _l("Spam"),
+    "false_information": _l("False information"),
+    "out_of_scope": _l("Out of scope"),
+    "duplicate": _l("Duplicate"),
+}
+EVENT_LABELS = {
+    "created": _l("Case opened"),
+    "status_changed": _l("Status changed"),
+    "assigned": _l("Assigned"),
+    "transferred": _l("Transferred"),
+    "comment": _l("Internal note"),
+    "public_reply": _l("Public response"),
+    "merged": _l("Duplicate merged in"),
+    "merged_into": _l("Merged into another case"),
+    "response_submitted": _l("Response submitted for approval"),
+    "response_approved": _l("Response approved"),
+    "response_returned": _l("Response returned"),
+    "updated": _l("Details updated"),
+    "sla_at_risk": _l("Deadline at risk"),
+    "sla_breached": _l("Deadline missed"),
+    "triage": _l("Triage"),
+    "routed": _l("Routed"),
+    "problem_persists": _l("Problem persists"),
+    "citizen_feedback": _l("Citizen feedback"),
+}
+SORT_LABELS = {
+    "-created_at": _l("Newest first"),
+    "created_at": _l("Oldest first"),
+    "-updated_at": _l("Recently changed"),
+    "priority": _l("Priority"),
+    "-mentions": _l("Most mentions"),
+}
+
+
+def label(mapping: dict, code: str | None) -> str:
+    """The translated label of a code, or the code itself when unknown."""
+    if code is None:
+        return "—"
+    return str(mapping.get(code, code))

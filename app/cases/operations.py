@@ -1,0 +1,403 @@
+"""The service layer for cases: each function makes one change, writes its timeline
+event in the same transaction, and commits. Views and API handlers only call these."""
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+
+from app.cases import permissions, workflow
+from app.cases.codes import new_code
+from app.cases.models import CATEGORIES, PRIORITIES, Case, CaseEvent, EventKind
+from app.cases.workflow import Status, WorkflowError
+from app.core.text import fold
+from app.extensions import db
+from app.models import utcnow
+from app.units.models import LOCAL_KINDS, Unit
+from app.users.models import User
+
+
+class CaseError(Exception):
+    """A refused case operation; `status` is the HTTP status an API answers with."""
+
+    def __init__(self, status: int, code: str, message: str, errors: dict | None = None):
+        super().__init__(message)
+        self.status, self.code, self.message, self.errors = status, code, message, errors or {}
+
+
+def not_found() -> CaseError:
+    # The same answer whether the case does not exist or is someone else's.
+    return CaseError(404, "not_found", "no such case")
+
+
+def _forbidden(message: str) -> CaseError:
+    return CaseError(403, "forbidden", message)
+
+
+def _from_workflow(error: WorkflowError) -> CaseError:
+    status = 409 if error.code == "illegal_transition" else 422
+    errors = {error.field: [error.message]} if error.field else {}
+    return CaseError(status, error.code, error.message, errors)
+
+
+def get_case_for(user: User, case_id: int) -> Case:
+    """The case if the user may see it; otherwise a 404 CaseError."""
+    case = db.session.get(Case, case_id)
+    if case is None or not permissions.can_see(user, case):
+        raise not_found()
+    return case
+
+
+def _require_change(user: User, case: Case) -> None:
+    if not permissions.can_change(user, case):
+        raise _forbidden("your role can read this case but not change it")
+
+
+def _check_version(case: Case, version: int | None) -> None:
+    if version is None:
+        raise CaseError(
+            422, "invalid_input", "the case version is required", {"version": ["required"]}
+        )
+    if version != case.version:
+        raise CaseError(
+            409,
+            "stale_version",
+            f"the case changed since you loaded it (now version {case.version})",
+        )
+
+
+def _commit(case: Case) -> Case:
+    """Commit; a concurrent change to the same version becomes a 409 stale_version."""
+    try:
+        db.session.commit()
+    except StaleDataError as error:
+        db.session.rollback()
+        raise CaseError(
+            409, "stale_version", "the case was changed by someone else meanwhile"
+        ) from error
+    return case
+
+
+def record_event(
+    case: Case,
+    kind: str,
+    actor: User | None = None,
+    *,
+    from_value: str | None = None,
+    to_value: str | None = None,
+    body: str | None = None,
+    is_public: bool = False,
+    data: dict | None = None,
+    at: datetime | None = None,
+) -> CaseEvent:
+    """Add a timeline event to the session; the caller commits it with its change."""
+    event = CaseEvent(
+        case=case,
+        kind=str(kind),
+        actor=actor,
+        from_value=from_value,
+        to_value=to_value,
+        body=body,
+        is_public=is_public,
+        data=data or {},
+        created_at=at or utcnow(),
+    )
+    db.session.add(event)
+    return event
+
+
+def refresh_search_text(case: Case) -> None:
+    ward = case.ward.name_vi if case.ward else ""
+    case.search_text = fold(f"{case.code} {case.title} {case.description} {ward}")
+
+
+def _unit_by_code(code: str | None, field: str, kinds=None) -> Unit | None:
+    if not code:
+        return None
+    statement = select(Unit).where(Unit.code == str(code))
+    if kinds:
+        statement = statement.where(Unit.kind.in_(kinds))
+    unit = db.session.scalar(statement)
+    if unit is None:
+        raise CaseError(
+            422, "invalid_input", f"unknown {field}", {field: [f"no such {field}: {code}"]}
+        )
+    return unit
+
+
+def create_case(actor: User, data: dict, *, now: datetime | None = None) -> Case:
+    """Open a case from validated input (see schemas.CaseCreateSchema)."""
+    now = now or utcnow()
+    if actor.role == "analyst":
+        raise _forbidden("analysts cannot create cases")
+    unit = _unit_by_code(data.get("unit"), "unit") or actor.unit
+    if not permissions.can_create_in(actor, unit.id):
+        raise _forbidden("you cannot open cases for that unit")
+    if data["category"] not in CATEGORIES or data.get("priority", "P3") not in PRIORITIES:
+        raise CaseError(422, "invalid_input", "unknown category or priority")
+    ward = _unit_by_code(data.get("ward"), "ward", [k.value for k in LOCAL_KINDS])
+    case = Case(
+        code=new_code(),
+        title=data["title"].strip(),
+        description=(data.get("description") or "").strip(),
+        category=data["category"],
+        priority=data.get("priority") or "P3",
+        status=Status.received.value,
+        unit=unit,
+        ward=ward,
+        former_district=ward.former_districts[0]
+        if ward and len(ward.former_districts) == 1
+        else None,
+        latitude=data.get("latitude"),
+        longitude=data.get("longitude"),
+        source=data.get("source") or "manual",
+        created_by=actor,
+        first_seen_at=now,
+        last_seen_at=now,
+        created_at=now,
+        updated_at=now,
+    )
+    refresh_search_text(case)
+    db.session.add(case)
+    record_event(
+        case, EventKind.created, actor, to_value=Status.received.value, body=case.title, at=now
+    )
+    return _commit(case)
+
+
+def transition(
+    case: Case,
+    to: str,
+    actor: User,
+    note: str | None = None,
+    *,
+    version: int | None,
+    reject_reason: str | None = None,
+    public_response: str | None = None,
+    now: datetime | None = None,
+) -> Case:
+    """Move the case along the workflow; see workflow.check_transition for the rules."""
+    now = now or utcnow()
+    _require_change(actor, case)
+    _check_version(case, version)
+    try:
+        plan = workflow.check_transition(
+            case.status,
+            to,
+            reject_reason=reject_reason,
+            public_response=public_response,
+            requires_approval=case.unit.requires_response_approval,
+            actor_can_approve=permissions.can_approve_responses(actor, case),
+        )
+    except WorkflowError as error:
+        raise _from_workflow(error) from error
+    if plan.needs_approval:
+        case.pending_response = public_response.strip()
+        case.pending_response_by_id = actor.id
+        case.updated_at = now
+        record_event(case, EventKind.response_submitted, actor, body=case.pending_response, at=now)
+        return _commit(case)
+    _apply_status(
+        case, plan, actor, note, now, reject_reason=reject_reason, public_response=public_response
+    )
+    return _commit(case)
+
+
+def _apply_status(
+    case, plan, actor, note, now, *, reject_reason=None, public_response=None
+) -> None:
+    case.status = plan.to_status.value
+    case.updated_at = now
+    data = {}
+    if plan.to_status is Status.rejected:
+        case.reject_reason = reject_reason
+        data["reason"] = reject_reason
+    if plan.is_reopening:
+        case.cycle += 1
+        data["reopened"] = True
+        data["cycle"] = case.cycle
+    record_event(
+        case,
+        EventKind.status_changed,
+        actor,
+        from_value=plan.from_status.value,
+        to_value=plan.to_status.value,
+        body=note,
+        data=data,
+        at=now,
+    )
+    if plan.to_status is Status.responded:
+        case.public_response = public_response.strip()
+        case.public_response_at = now
+        case.pending_response = None
+        case.pending_response_by_id = None
+        record_event(
+            case, EventKind.public_reply, actor, body=case.public_response, is_public=True, at=now
+        )
+
+
+def approve_response(
+    case: Case, actor: User, *, version: int | None, now: datetime | None = None
+) -> Case:
+    """A supervisor publishes the response an officer wrote."""
+    now = now or utcnow()
+    if not permissions.can_approve_responses(actor, case):
+        raise _forbidden("only a supervisor of this unit can approve responses")
+    _check_version(case, version)
+    if not case.pending_response:
+        raise CaseError(409, "nothing_to_approve", "no response is waiting for approval")
+    try:
+        plan = workflow.check_transition(
+            case.status, Status.responded, public_response=case.pending_response
+        )
+    except WorkflowError as error:
+        raise _from_workflow(error) from error
+    record_event(case, EventKind.response_approved, actor, body=case.pending_response, at=now)
+    _apply_status(case, plan, actor, None, now, public_response=case.pending_response)
+    return _commit(case)
+
+
+def return_response(case: Case, actor: User, note: str, *, version: int | None) -> Case:
+    """A supervisor sends a pending response back to the officer with a note."""
+    if not permissions.can_approve_responses(actor, case):
+        raise _forbidden("only a supervisor of this unit can return responses")
+    _check_version(case, version)
+    if not case.pending_response:
+        raise CaseError(409, "nothing_to_approve", "no response is waiting for approval")
+    record_event(case, EventKind.response_returned, actor, body=note)
+    case.pending_response = None
+    case.pending_response_by_id = None
+    case.updated_at = utcnow()
+    return _commit(case)
+
+
+def assign(
+    case: Case, assignee: User | None, actor: User, *, version: int | None, note: str | None = None
+) -> Case:
+    """Give the case to a user of its unit (None unassigns)."""
+    if not permissions.can_see(actor, case):
+        raise not_found()
+    if not permissions.can_assign(actor, case, assignee):
+        raise _forbidden(
+            "only supervisors assign cases to others; officers can take a case themselves"
+        )
+    _check_version(case, version)
+    if assignee is not None and assignee.unit_id != case.unit_id:
+        raise CaseError(
+            422,
+            "invalid_input",
+            "the assignee must belong to the case's unit",
+            {"assignee_id": ["not a member of the responsible unit"]},
+        )
+    previous = case.assignee
+    case.assignee = assignee
+    case.updated_at = utcnow()
+    record_event(
+        case,
+        EventKind.assigned,
+        actor,
+        from_value=previous.email if previous else None,
+        to_value=assignee.email if assignee else None,
+        body=note,
+        data={"assignee_id": assignee.id if assignee else None},
+    )
+    return _commit(case)
+
+
+def transfer(case: Case, unit: Unit, actor: User, reason: str, *, version: int | None) -> Case:
+    """Hand the case to another unit; it leaves this queue and shows up in theirs."""
+    _require_change(actor, case)
+    _check_version(case, version)
+    try:
+        workflow.check_transfer(case.status, reason)
+    except WorkflowError as error:
+        raise _from_workflow(error) from error
+    if unit.id == case.unit_id:
+        raise CaseError(
+            422, "invalid_input", "the case is already with that unit", {"unit": ["same unit"]}
+        )
+    previous = case.unit
+    case.unit = unit
+    case.assignee = None
+    case.updated_at = utcnow()
+    record_event(
+        case,
+        EventKind.transferred,
+        actor,
+        from_value=previous.code,
+        to_value=unit.code,
+        body=reason.strip(),
+        data={"from_unit": previous.name_vi, "to_unit": unit.name_vi},
+    )
+    return _commit(case)
+
+
+def add_comment(case: Case, actor: User, body: str, *, is_public: bool = False) -> CaseEvent:
+    """An internal note, or a public reply that citizens see."""
+    _require_change(actor, case)
+    if not (body or "").strip():
+        raise CaseError(422, "invalid_input", "the comment is empty", {"body": ["required"]})
+    kind = EventKind.public_reply if is_public else EventKind.comment
+    # A note does not change the case itself, so it leaves the version alone: nobody's
+    # pending change becomes stale because a colleague wrote a comment.
+    event = record_event(case, kind, actor, body=body.strip(), is_public=is_public)
+    _commit(case)
+    return event
+
+
+#: Functions (duplicate, target) that move a merged case's mentions, registered by
+#: the domains that own mentions (posts), so this module does not import them.
+MENTION_MOVERS: list = []
+
+
+def merge(
+    duplicate: Case, into: Case, actor: User, *, version: int | None, note: str | None = None
+) -> Case:
+    """Merge `duplicate` into `into`: reject it as a duplicate pointing there, move its mentions."""
+    _require_change(actor, duplicate)
+    if not permissions.can_see(actor, into):
+        raise CaseError(422, "invalid_input", "unknown target case", {"into": ["no such case"]})
+    _check_version(duplicate, version)
+    if duplicate.id == into.id:
+        raise CaseError(
+            422, "invalid_input", "a case cannot be merged into itself", {"into": ["same case"]}
+        )
+    if into.duplicate_of_id is not None:
+        raise CaseError(
+            422, "invalid_input", "the target was itself merged away", {"into": ["merged case"]}
+        )
+    try:
+        # Merging rejects the duplicate, so it follows the workflow's rule for rejecting.
+        plan = workflow.check_transition(
+            duplicate.status, Status.rejected, reject_reason="duplicate"
+        )
+    except WorkflowError as error:
+        raise _from_workflow(error) from error
+    now = utcnow()
+    _apply_status(duplicate, plan, actor, note, now, reject_reason="duplicate")
+    duplicate.duplicate_of = into
+    moved = duplicate.mention_count
+    into.mention_count += moved
+    duplicate.mention_count = 0
+    into.first_seen_at = min(into.first_seen_at, duplicate.first_seen_at)
+    into.last_seen_at = max(into.last_seen_at, duplicate.last_seen_at)
+    into.updated_at = duplicate.updated_at = now
+    for mover in MENTION_MOVERS:
+        mover(duplicate, into)
+    record_event(
+        duplicate,
+        EventKind.merged_into,
+        actor,
+        to_value=into.code,
+        body=note,
+        data={"into_case_id": into.id},
+    )
+    record_event(
+        into,
+        EventKind.merged,
+        actor,
+        from_value=duplicate.code,
+        body=note,
+        data={"merged_case_id": duplicate.id, "mentions_moved": moved},
+    )
+    return _commit(duplicate)

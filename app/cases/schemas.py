@@ -1,0 +1,185 @@
+"""Marshmallow schemas for cases: one per resource, shared by the API and the web forms."""
+
+from zoneinfo import ZoneInfo
+
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
+
+from app.cases.models import CATEGORIES, PRIORITIES
+from app.cases.queries import SORTS
+from app.cases.workflow import RejectReason, Status
+
+LOCAL_ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def _name(unit):
+    return (
+        {"id": unit.id, "code": unit.code, "name": unit.name_vi, "name_en": unit.name_en}
+        if unit
+        else None
+    )
+
+
+class UserRefSchema(Schema):
+    id = fields.Int()
+    email = fields.Str()
+    full_name = fields.Str()
+
+
+class EventSchema(Schema):
+    id = fields.Int()
+    kind = fields.Str()
+    created_at = fields.AwareDateTime()
+    actor = fields.Nested(UserRefSchema, allow_none=True)
+    from_value = fields.Str(allow_none=True, data_key="from")
+    to_value = fields.Str(allow_none=True, data_key="to")
+    body = fields.Str(allow_none=True)
+    is_public = fields.Bool()
+    data = fields.Dict()
+
+
+class CaseSchema(Schema):
+    id = fields.Int()
+    code = fields.Str()
+    title = fields.Str()
+    description = fields.Str()
+    category = fields.Str()
+    priority = fields.Str()
+    status = fields.Str()
+    unit = fields.Function(lambda case: _name(case.unit))
+    assignee = fields.Nested(UserRefSchema, allow_none=True)
+    ward = fields.Function(lambda case: _name(case.ward))
+    former_district = fields.Function(
+        lambda case: (
+            {"code": case.former_district.code, "name": case.former_district.name}
+            if case.former_district
+            else None
+        )
+    )
+    latitude = fields.Float(allow_none=True)
+    longitude = fields.Float(allow_none=True)
+    source = fields.Str()
+    mention_count = fields.Int()
+    first_seen_at = fields.AwareDateTime()
+    last_seen_at = fields.AwareDateTime()
+    public_response = fields.Str(allow_none=True)
+    public_response_at = fields.AwareDateTime(allow_none=True)
+    pending_response = fields.Str(allow_none=True)
+    reject_reason = fields.Str(allow_none=True)
+    duplicate_of = fields.Function(
+        lambda case: case.duplicate_of.code if case.duplicate_of else None
+    )
+    needs_verification = fields.Bool()
+    cycle = fields.Int()
+    version = fields.Int()
+    created_at = fields.AwareDateTime()
+    updated_at = fields.AwareDateTime()
+
+
+class CaseDetailSchema(CaseSchema):
+    events = fields.List(fields.Nested(EventSchema))
+
+
+class CaseCreateSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    title = fields.Str(required=True, validate=validate.Length(min=3, max=300))
+    description = fields.Str(load_default="", validate=validate.Length(max=10000))
+    category = fields.Str(required=True, validate=validate.OneOf(CATEGORIES))
+    priority = fields.Str(load_default="P3", validate=validate.OneOf(PRIORITIES))
+    #: The responsible unit's code; default: the creator's unit.
+    unit = fields.Str(load_default=None, allow_none=True)
+    #: The ward's official code.
+    ward = fields.Str(load_default=None, allow_none=True)
+    latitude = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-90, 90))
+    longitude = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-180, 180))
+    source = fields.Str(load_default="manual", validate=validate.Length(max=32))
+
+
+class VersionedSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    version = fields.Int(required=True, strict=False)
+
+
+class TransitionSchema(VersionedSchema):
+    to = fields.Str(required=True, validate=validate.OneOf([s.value for s in Status]))
+    note = fields.Str(load_default=None, allow_none=True, validate=validate.Length(max=5000))
+    reason = fields.Str(
+        load_default=None, allow_none=True, validate=validate.OneOf([r.value for r in RejectReason])
+    )
+    public_response = fields.Str(
+        load_default=None, allow_none=True, validate=validate.Length(max=10000)
+    )
+
+
+class AssignSchema(VersionedSchema):
+    assignee_id = fields.Int(required=True, allow_none=True)
+    note = fields.Str(load_default=None, allow_none=True)
+
+
+class TransferSchema(VersionedSchema):
+    unit = fields.Str(required=True, metadata={"description": "the new unit's code"})
+    reason = fields.Str(required=True, validate=validate.Length(min=1, max=2000))
+
+
+class CommentSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    body = fields.Str(required=True, validate=validate.Length(min=1, max=10000))
+    is_public = fields.Bool(load_default=False)
+
+
+class MergeSchema(VersionedSchema):
+    into = fields.Int(required=True, metadata={"description": "id of the case to keep"})
+    note = fields.Str(load_default=None, allow_none=True)
+
+
+class ApprovalSchema(VersionedSchema):
+    approve = fields.Bool(load_default=True)
+    note = fields.Str(load_default=None, allow_none=True)
+
+
+class CaseListArgsSchema(Schema):
+    """Query arguments of GET /api/v1/cases and the web queue."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    status = fields.List(
+        fields.Str(validate=validate.OneOf([s.value for s in Status])), load_default=list
+    )
+    category = fields.List(fields.Str(validate=validate.OneOf(CATEGORIES)), load_default=list)
+    priority = fields.List(fields.Str(validate=validate.OneOf(PRIORITIES)), load_default=list)
+    unit = fields.Str(load_default=None)
+    ward = fields.Str(load_default=None)
+    assignee = fields.Str(load_default=None)
+    q = fields.Str(load_default=None, validate=validate.Length(max=200))
+    #: ISO 8601 dates or datetimes; without an offset they are read in Asia/Ho_Chi_Minh.
+    created_from = fields.AwareDateTime(load_default=None, default_timezone=LOCAL_ZONE)
+    created_to = fields.AwareDateTime(load_default=None, default_timezone=LOCAL_ZONE)
+    sort = fields.Str(load_default=None)
+    page = fields.Int(load_default=1, validate=validate.Range(min=1))
+    per_page = fields.Int(load_default=20, validate=validate.Range(min=1, max=100))
+
+    @validates_schema
+    def check_values(self, data, **kwargs):
+        sort = data.get("sort")
+        if sort and sort.lstrip("-") not in SORTS:
+            raise ValidationError(f"one of {', '.join(sorted(SORTS))}, optionally with '-'", "sort")
+        assignee = data.get("assignee")
+        if assignee and assignee not in ("me", "none") and not assignee.isdigit():
+            raise ValidationError("a user id, 'me' or 'none'", "assignee")
+
+
+def list_args_from(multidict) -> dict:
+    """Turn ?status=a&status=b (or status=a,b) into the lists CaseListArgsSchema loads."""
+    data = {}
+    for key in CaseListArgsSchema().fields:
+        values = [v for raw in multidict.getlist(key) for v in raw.split(",") if v.strip()]
+        if not values:
+            continue
+        data[key] = values if key in ("status", "category", "priority") else values[0]
+    return CaseListArgsSchema().load(data)

@@ -1,0 +1,331 @@
+"""The officers' queue and the case page. Thin: read the form, call one operation, redirect."""
+
+from urllib.parse import urlencode
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from marshmallow import ValidationError
+from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
+
+from app.cases import labels, operations, permissions, queries, workflow
+from app.cases.models import CATEGORIES, PRIORITIES, Case, ResponseTemplate
+from app.cases.operations import CaseError
+from app.cases.schemas import (
+    CaseCreateSchema,
+    CommentSchema,
+    TransferSchema,
+    TransitionSchema,
+    list_args_from,
+)
+from app.extensions import db
+from app.units.models import LOCAL_KINDS, Unit
+from app.users.models import User
+
+bp = Blueprint("cases", __name__, template_folder="templates")
+
+
+@bp.app_context_processor
+def case_labels():
+    return {"labels": labels, "label": labels.label}
+
+
+def _case_or_404(case_id: int) -> Case:
+    try:
+        return operations.get_case_for(current_user, case_id)
+    except CaseError:
+        abort(404)
+
+
+def _flash_error(error: CaseError | ValidationError) -> None:
+    if isinstance(error, ValidationError):
+        fields = ", ".join(sorted(error.messages)) if isinstance(error.messages, dict) else ""
+        flash(_("Please check these fields: %(fields)s", fields=fields), "error")
+    elif error.code == "stale_version":
+        flash(_("Someone else changed this case meanwhile. Review it and try again."), "error")
+    elif error.code == "illegal_transition":
+        flash(_("That step is not allowed in the case's current status."), "error")
+    elif error.status == 403:
+        flash(_("You are not allowed to do that."), "error")
+    else:
+        flash(_("The change was refused: %(message)s", message=error.message), "error")
+
+
+def _back_to(case: Case):
+    return redirect(url_for("cases.detail", case_id=case.id), code=303)
+
+
+@bp.get("/cases")
+@login_required
+def queue():
+    try:
+        args = list_args_from(request.args)
+    except ValidationError as error:
+        _flash_error(error)
+        args = list_args_from(MultiDict())
+    filters = queries.CaseFilters(
+        **{k: v for k, v in args.items() if k not in ("page", "per_page", "sort")},
+        sort=args["sort"] or queries.DEFAULT_SORT,
+    )
+    statement = queries.with_list_relations(queries.build_query(current_user, filters))
+    page = db.paginate(statement, page=args["page"], per_page=args["per_page"], error_out=False)
+    return render_template(
+        "cases/queue.html",
+        page=page,
+        filters=filters,
+        args=args,
+        wards=_wards_in_scope(),
+        assignees=_colleagues(),
+        categories=CATEGORIES,
+        priorities=PRIORITIES,
+        statuses=[s.value for s in workflow.Status],
+        sorts=labels.SORT_LABELS,
+        page_url=_page_url,
+    )
+
+
+def _page_url(**changes) -> str:
+    args = request.args.to_dict(flat=False)
+    for key, value in changes.items():
+        args[key] = [value]
+    return url_for("cases.queue") + "?" + urlencode(args, doseq=True)
+
+
+def _wards_in_scope() -> list[Unit]:
+    return db.session.scalars(
+        select(Unit).where(Unit.kind.in_([k.value for k in LOCAL_KINDS])).order_by(Unit.name_vi)
+    ).all()
+
+
+def _colleagues(unit_id: int | None = None) -> list[User]:
+    scope = {unit_id} if unit_id else permissions.visible_unit_ids(current_user)
+    statement = select(User).where(User.is_active_account.is_(True)).order_by(User.full_name)
+    if scope is not None:
+        statement = statement.where(User.unit_id.in_(scope))
+    return db.session.scalars(statement).all()
+
+
+@bp.post("/cases/bulk")
+@login_required
+def bulk():
+    """Assign or move several cases at once; each is checked and reported on its own."""
+    ids = [int(v) for v in request.form.getlist("case_ids") if v.isdigit()]
+    action = request.form.get("action")
+    if not ids or action not in ("assign", "transition"):
+        flash(_("Choose cases and an action."), "error")
+        return redirect(request.referrer or url_for("cases.queue"), code=303)
+    done, failed = 0, []
+    for case_id in ids:
+        try:
+            case = operations.get_case_for(current_user, case_id)
+            if action == "assign":
+                assignee_id = request.form.get("assignee_id")
+                assignee = db.session.get(User, int(assignee_id)) if assignee_id else None
+                operations.assign(case, assignee, current_user, version=case.version)
+            else:
+                operations.transition(
+                    case,
+                    request.form.get("to", ""),
+                    current_user,
+                    request.form.get("note") or None,
+                    version=case.version,
+                )
+            done += 1
+        except (CaseError, ValueError):
+            db.session.rollback()
+            failed.append(str(case_id))
+    if done:
+        flash(_("%(count)d case(s) updated.", count=done), "success")
+    if failed:
+        flash(
+            _("%(count)d case(s) could not be changed in their current state.", count=len(failed)),
+            "error",
+        )
+    return redirect(request.referrer or url_for("cases.queue"), code=303)
+
+
+@bp.route("/cases/new", methods=["GET", "POST"])
+@login_required
+def new():
+    if current_user.role == "analyst":
+        abort(403)
+    if request.method == "POST":
+        try:
+            data = CaseCreateSchema().load(request.form.to_dict())
+            case = operations.create_case(current_user, data)
+        except (ValidationError, CaseError) as error:
+            _flash_error(error)
+        else:
+            flash(_("Case %(code)s opened.", code=case.code), "success")
+            return _back_to(case)
+    return render_template(
+        "cases/new.html",
+        categories=CATEGORIES,
+        priorities=PRIORITIES,
+        wards=_wards_in_scope(),
+        form=request.form,
+    )
+
+
+@bp.get("/cases/<int:case_id>")
+@login_required
+def detail(case_id: int):
+    case = _case_or_404(case_id)
+    templates = db.session.scalars(
+        select(ResponseTemplate)
+        .where(ResponseTemplate.category == case.category, ResponseTemplate.is_active.is_(True))
+        .order_by(ResponseTemplate.title)
+    ).all()
+    can_change = permissions.can_change(current_user, case)
+    return render_template(
+        "cases/detail.html",
+        case=case,
+        can_change=can_change,
+        can_approve=permissions.can_approve_responses(current_user, case),
+        can_reassign=can_change and current_user.role in ("supervisor", "admin"),
+        next_statuses=workflow.allowed_transitions(case.status) if can_change else [],
+        can_transfer=can_change and workflow.Status(case.status) in workflow.TRANSFERABLE,
+        reopenings={target for (source, target) in workflow.REOPENINGS if source == case.status},
+        colleagues=_colleagues(case.unit_id),
+        units=db.session.scalars(select(Unit).order_by(Unit.sort_order, Unit.name_vi)).all(),
+        templates=templates,
+    )
+
+
+@bp.post("/cases/<int:case_id>/transition")
+@login_required
+def transition(case_id: int):
+    case = _case_or_404(case_id)
+    try:
+        data = TransitionSchema().load(request.form.to_dict())
+        operations.transition(
+            case,
+            data["to"],
+            current_user,
+            data["note"],
+            version=data["version"],
+            reject_reason=data["reason"],
+            public_response=data["public_response"],
+        )
+    except (ValidationError, CaseError) as error:
+        db.session.rollback()
+        _flash_error(error)
+    else:
+        if case.pending_response and case.status != data["to"]:
+            flash(_("The response waits for a supervisor's approval."), "info")
+        else:
+            flash(
+                _(
+                    "Status changed to: %(status)s",
+                    status=labels.label(labels.STATUS_LABELS, case.status),
+                ),
+                "success",
+            )
+    return _back_to(case)
+
+
+@bp.post("/cases/<int:case_id>/assign")
+@login_required
+def assign(case_id: int):
+    case = _case_or_404(case_id)
+    raw = request.form.get("assignee_id", "")
+    assignee = (
+        current_user if raw == "me" else (db.session.get(User, int(raw)) if raw.isdigit() else None)
+    )
+    try:
+        operations.assign(
+            case, assignee, current_user, version=request.form.get("version", type=int)
+        )
+    except CaseError as error:
+        db.session.rollback()
+        _flash_error(error)
+    else:
+        flash(_("Assignment saved."), "success")
+    return _back_to(case)
+
+
+@bp.post("/cases/<int:case_id>/transfer")
+@login_required
+def transfer(case_id: int):
+    case = _case_or_404(case_id)
+    try:
+        data = TransferSchema().load(request.form.to_dict())
+        unit = db.session.scalar(select(Unit).where(Unit.code == data["unit"]))
+        if unit is None:
+            raise CaseError(422, "invalid_input", _("Unknown unit."))
+        operations.transfer(case, unit, current_user, data["reason"], version=data["version"])
+    except (ValidationError, CaseError) as error:
+        db.session.rollback()
+        _flash_error(error)
+        return _back_to(case)
+    flash(_("Case transferred to %(unit)s.", unit=unit.name_vi), "success")
+    if permissions.can_see(current_user, case):
+        return _back_to(case)
+    return redirect(url_for("cases.queue"), code=303)
+
+
+@bp.post("/cases/<int:case_id>/comment")
+@login_required
+def comment(case_id: int):
+    case = _case_or_404(case_id)
+    try:
+        data = CommentSchema().load(
+            {
+                "body": request.form.get("body", ""),
+                "is_public": request.form.get("visibility") == "public",
+            }
+        )
+        operations.add_comment(case, current_user, data["body"], is_public=data["is_public"])
+    except (ValidationError, CaseError) as error:
+        db.session.rollback()
+        _flash_error(error)
+    else:
+        flash(_("Note added."), "success")
+    return _back_to(case)
+
+
+@bp.post("/cases/<int:case_id>/merge")
+@login_required
+def merge(case_id: int):
+    case = _case_or_404(case_id)
+    from app.cases.codes import normalize_code
+
+    code = normalize_code(request.form.get("into", ""))
+    target = db.session.scalar(select(Case).where(Case.code == code)) if code else None
+    try:
+        if target is None:
+            raise CaseError(422, "invalid_input", _("No case with that tracking code."))
+        operations.merge(
+            case,
+            target,
+            current_user,
+            version=request.form.get("version", type=int),
+            note=request.form.get("note") or None,
+        )
+    except CaseError as error:
+        db.session.rollback()
+        _flash_error(error)
+    else:
+        flash(_("Merged into %(code)s.", code=target.code), "success")
+    return _back_to(case)
+
+
+@bp.post("/cases/<int:case_id>/approval")
+@login_required
+def approval(case_id: int):
+    case = _case_or_404(case_id)
+    version = request.form.get("version", type=int)
+    try:
+        if request.form.get("decision") == "approve":
+            operations.approve_response(case, current_user, version=version)
+            flash(_("Response published."), "success")
+        else:
+            operations.return_response(
+                case, current_user, request.form.get("note", ""), version=version
+            )
+            flash(_("Response returned to the officer."), "info")
+    except CaseError as error:
+        db.session.rollback()
+        _flash_error(error)
+    return _back_to(case)

@@ -1,0 +1,128 @@
+"""The case workflow: the state machine of DESIGN.md as pure Python (no Flask, no database).
+
+`check_transition()` says whether a move is allowed and what it needs; the
+service layer (operations.py) applies it and writes the timeline event.
+"""
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Status(StrEnum):
+    received = "received"
+    verifying = "verifying"
+    in_progress = "in_progress"
+    waiting = "waiting"
+    resolved = "resolved"
+    responded = "responded"
+    closed = "closed"
+    rejected = "rejected"
+
+
+class RejectReason(StrEnum):
+    spam = "spam"
+    false_information = "false_information"
+    out_of_scope = "out_of_scope"
+    duplicate = "duplicate"
+
+
+S = Status
+#: status -> the statuses it may move to. Transfer is not a status change: see TRANSFERABLE.
+TRANSITIONS: dict[Status, frozenset[Status]] = {
+    S.received: frozenset({S.verifying, S.rejected}),
+    S.verifying: frozenset({S.in_progress, S.rejected}),
+    S.in_progress: frozenset({S.waiting, S.resolved}),
+    S.waiting: frozenset({S.in_progress}),
+    S.resolved: frozenset({S.responded, S.in_progress}),
+    S.responded: frozenset({S.closed, S.in_progress}),
+    S.closed: frozenset({S.in_progress}),
+    S.rejected: frozenset({S.verifying}),
+}
+#: Statuses in which a case may be transferred to another unit.
+TRANSFERABLE = frozenset({S.in_progress})
+#: Moves that reopen a finished or refused case; they start a new SLA cycle.
+REOPENINGS = frozenset(
+    {
+        (S.resolved, S.in_progress),
+        (S.responded, S.in_progress),
+        (S.closed, S.in_progress),
+        (S.rejected, S.verifying),
+    }
+)
+#: Statuses in which the case is still being worked (the queue's "open" filter).
+OPEN_STATUSES = frozenset({S.received, S.verifying, S.in_progress, S.waiting, S.resolved})
+
+
+class WorkflowError(ValueError):
+    """A refused move. `code` is stable for API clients; `field` names the missing input."""
+
+    def __init__(self, code: str, message: str, field: str | None = None):
+        super().__init__(message)
+        self.code, self.message, self.field = code, message, field
+
+
+@dataclass(frozen=True)
+class TransitionPlan:
+    from_status: Status
+    to_status: Status
+    #: The public response is held for a supervisor instead of being published.
+    needs_approval: bool = False
+    is_reopening: bool = False
+
+
+def allowed_transitions(status: str) -> list[Status]:
+    """The statuses a case in `status` may move to, in workflow order."""
+    targets = TRANSITIONS[Status(status)]
+    return [s for s in Status if s in targets]
+
+
+def check_transition(
+    from_status: str,
+    to_status: str,
+    *,
+    reject_reason: str | None = None,
+    public_response: str | None = None,
+    requires_approval: bool = False,
+    actor_can_approve: bool = False,
+) -> TransitionPlan:
+    """Validate a move and return its plan, or raise WorkflowError saying why not.
+
+    - Rejecting needs one of the RejectReason values.
+    - Moving to `responded` needs the public response text; when the unit
+      requires approval and the actor cannot approve, the plan says so and the
+      case stays where it is until a supervisor approves.
+    """
+    try:
+        source, target = Status(from_status), Status(to_status)
+    except ValueError as error:
+        raise WorkflowError("invalid_status", f"unknown status: {error}", "to") from error
+    if target not in TRANSITIONS[source]:
+        raise WorkflowError(
+            "illegal_transition", f"a case cannot go from {source.value} to {target.value}", "to"
+        )
+    if target is S.rejected and reject_reason not in RejectReason.__members__:
+        choices = ", ".join(RejectReason.__members__)
+        raise WorkflowError(
+            "reason_required", f"rejecting needs a reason: one of {choices}", "reason"
+        )
+    if target is S.responded and not (public_response or "").strip():
+        raise WorkflowError(
+            "response_required", "publishing needs the public response text", "public_response"
+        )
+    return TransitionPlan(
+        from_status=source,
+        to_status=target,
+        needs_approval=target is S.responded and requires_approval and not actor_can_approve,
+        is_reopening=(source, target) in REOPENINGS,
+    )
+
+
+def check_transfer(status: str, reason: str | None) -> None:
+    """Transfers happen while a case is being handled, and always say why."""
+    if Status(status) not in TRANSFERABLE:
+        raise WorkflowError(
+            "illegal_transition",
+            f"a case in {status} cannot be transferred; move it to in_progress first",
+        )
+    if not (reason or "").strip():
+        raise WorkflowError("reason_required", "a transfer needs a reason", "reason")

@@ -1,0 +1,223 @@
+"""The officers' queue and case page, as an officer sees them."""
+
+import re
+
+from app.cases import operations
+from app.cases.models import Case, ResponseTemplate
+from app.extensions import db
+
+
+def _csrf(page: str) -> str:
+    return re.search(r'<meta name="csrf-token" content="([^"]+)"', page).group(1)
+
+
+def test_queue_lists_only_the_officers_unit(client, create_user, login, create_case):
+    mine = create_case(unit_code="27478", title="Hẻm 12 ngập nước")
+    create_case(unit_code="SO-XD", title="Cầu Kênh Tẻ hư hỏng")
+    login(create_user("officer", unit_code="27478"))
+
+    page = client.get("/cases").get_data(as_text=True)
+
+    assert "Hẻm 12 ngập nước" in page
+    assert "Cầu Kênh Tẻ" not in page
+    assert mine.code in page
+    assert "1 vụ việc" in page
+
+
+def test_queue_search_ignores_diacritics_and_scope(client, create_user, login, create_case):
+    create_case(unit_code="27478", title="Xe rác để bốc mùi")
+    create_case(unit_code="SO-XD", title="Xe rác chạy ẩu")
+    login(create_user("officer", unit_code="27478"))
+
+    page = client.get("/cases?q=xe rac").get_data(as_text=True)
+
+    assert "Xe rác để bốc mùi" in page
+    assert "chạy ẩu" not in page
+
+
+def test_other_units_case_page_is_404(client, create_user, login, create_case):
+    case = create_case(unit_code="SO-XD")
+    login(create_user("officer", unit_code="27478"))
+
+    assert client.get(f"/cases/{case.id}").status_code == 404
+
+
+def test_case_page_offers_only_allowed_actions(client, create_user, login, create_case):
+    case = create_case("received")
+    login(create_user("officer"))
+
+    page = client.get(f"/cases/{case.id}").get_data(as_text=True)
+
+    assert "Bắt đầu xác minh" in page and "Từ chối" in page
+    assert "Đánh dấu đã xử lý" not in page
+    assert "Chuyển đơn vị khác" not in page
+
+
+def test_analyst_sees_the_case_without_actions(client, create_user, login, create_case):
+    case = create_case("in_progress")
+    login(create_user("analyst", unit_code="VP-UBND"))
+
+    page = client.get(f"/cases/{case.id}").get_data(as_text=True)
+
+    assert case.title in page
+    assert "Bước tiếp theo" not in page
+    assert "Thêm ghi chú" not in page
+
+
+def test_transition_from_the_case_page_lands_on_the_timeline(
+    client, create_user, login, create_case
+):
+    case = create_case()
+    login(create_user("officer"))
+    page = client.get(f"/cases/{case.id}").get_data(as_text=True)
+
+    response = client.post(
+        f"/cases/{case.id}/transition",
+        data={"to": "verifying", "version": 1, "note": "Đi kiểm tra", "csrf_token": _csrf(page)},
+    )
+
+    assert response.status_code == 303
+    page = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert "Đã chuyển trạng thái" in page
+    assert "Tiếp nhận → Đang xác minh" in page
+    assert "Đi kiểm tra" in page
+
+
+def test_stale_form_shows_a_clear_message(client, create_user, login, create_case):
+    case = create_case()
+    login(create_user("officer"))
+    page = client.get(f"/cases/{case.id}").get_data(as_text=True)
+
+    client.post(
+        f"/cases/{case.id}/transition",
+        data={"to": "verifying", "version": 1, "csrf_token": _csrf(page)},
+    )
+    client.post(
+        f"/cases/{case.id}/transition",
+        data={"to": "rejected", "reason": "spam", "version": 1, "csrf_token": _csrf(page)},
+    )
+
+    page = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert "Người khác vừa thay đổi vụ việc này" in page
+
+
+def test_internal_notes_and_public_replies_are_told_apart(client, create_user, login, create_case):
+    case = create_case("in_progress")
+    login(create_user("officer"))
+    token = _csrf(client.get(f"/cases/{case.id}").get_data(as_text=True))
+
+    client.post(
+        f"/cases/{case.id}/comment",
+        data={"body": "Chỉ nội bộ", "visibility": "internal", "csrf_token": token},
+    )
+    client.post(
+        f"/cases/{case.id}/comment",
+        data={"body": "Gửi người dân", "visibility": "public", "csrf_token": token},
+    )
+
+    kinds = [(e.kind, e.is_public) for e in db.session.get(Case, case.id).events][-2:]
+    assert kinds == [("comment", False), ("public_reply", True)]
+
+
+def test_bulk_assign_and_transition(client, create_user, login, create_case):
+    supervisor = create_user("supervisor")
+    officer = create_user("officer")
+    cases = [create_case() for _ in range(3)]
+    login(supervisor)
+    token = _csrf(client.get("/cases").get_data(as_text=True))
+    ids = [str(c.id) for c in cases]
+
+    client.post(
+        "/cases/bulk",
+        data={"case_ids": ids, "action": "assign", "assignee_id": officer.id, "csrf_token": token},
+    )
+    client.post(
+        "/cases/bulk",
+        data={"case_ids": ids[:2], "action": "transition", "to": "verifying", "csrf_token": token},
+    )
+    response = client.post(
+        "/cases/bulk",
+        data={"case_ids": ids, "action": "transition", "to": "in_progress", "csrf_token": token},
+        follow_redirects=True,
+    )
+
+    db.session.expire_all()
+    assert [db.session.get(Case, c.id).assignee_id for c in cases] == [officer.id] * 3
+    assert [db.session.get(Case, c.id).status for c in cases] == [
+        "in_progress",
+        "in_progress",
+        "received",
+    ]
+    assert "1 vụ việc không thể thay đổi" in response.get_data(as_text=True)
+
+
+def test_queue_paginates_and_sorts(client, create_user, login, create_case):
+    for number in range(25):
+        create_case(title=f"Vụ việc số {number:02d}")
+    login(create_user("officer"))
+
+    first = client.get("/cases?sort=created_at").get_data(as_text=True)
+    second = client.get("/cases?sort=created_at&page=2").get_data(as_text=True)
+
+    assert "Vụ việc số 00" in first and "Vụ việc số 24" not in first
+    assert "Vụ việc số 24" in second
+    assert "Trang 1 / 2" in first
+
+
+def test_new_case_form(client, create_user, login):
+    login(create_user("officer", unit_code="27478"))
+    token = _csrf(client.get("/cases/new").get_data(as_text=True))
+
+    response = client.post(
+        "/cases/new",
+        data={
+            "title": "Đèn đường hỏng hẻm 5",
+            "category": "infrastructure",
+            "priority": "P3",
+            "ward": "27478",
+            "csrf_token": token,
+        },
+    )
+
+    assert response.status_code == 303
+    case = db.session.scalar(db.select(Case))
+    assert (case.title, case.unit.code, case.ward.code) == (
+        "Đèn đường hỏng hẻm 5",
+        "27478",
+        "27478",
+    )
+
+
+def test_admin_edits_response_templates_and_officers_get_them(
+    client, create_user, login, create_case, app
+):
+    admin_client = app.test_client()
+    login(create_user("admin", unit_code="UBND-TP"), admin_client)
+    token = _csrf(admin_client.get("/admin/response-templates").get_data(as_text=True))
+    admin_client.post(
+        "/admin/response-templates",
+        data={
+            "category": "flooding",
+            "title": "Đã nạo vét",
+            "body": "Đơn vị đã nạo vét cống thoát nước.",
+            "is_active": "on",
+            "csrf_token": token,
+        },
+    )
+    assert db.session.scalar(db.select(ResponseTemplate)).title == "Đã nạo vét"
+
+    case = create_case("resolved", category="flooding")
+    login(create_user("officer"))
+    page = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert "Đơn vị đã nạo vét cống thoát nước." in page
+
+    assert client.get("/admin/response-templates").status_code == 403
+
+
+def test_operations_are_the_same_through_the_ui_and_the_api(create_user, create_case):
+    case = create_case("in_progress")
+    officer = create_user("officer")
+
+    operations.transition(case, "waiting", officer, version=case.version)
+
+    assert case.status == "waiting"

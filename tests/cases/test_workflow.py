@@ -1,0 +1,131 @@
+"""The state machine of DESIGN.md, every allowed and every refused move."""
+
+import itertools
+
+import pytest
+
+from app.cases.workflow import (
+    Status,
+    WorkflowError,
+    allowed_transitions,
+    check_transfer,
+    check_transition,
+)
+
+ALLOWED = {
+    ("received", "verifying"),
+    ("received", "rejected"),
+    ("verifying", "in_progress"),
+    ("verifying", "rejected"),
+    ("in_progress", "waiting"),
+    ("in_progress", "resolved"),
+    ("waiting", "in_progress"),
+    ("resolved", "responded"),
+    ("resolved", "in_progress"),
+    ("responded", "closed"),
+    ("responded", "in_progress"),
+    ("closed", "in_progress"),
+    ("rejected", "verifying"),
+}
+ALL_PAIRS = list(itertools.product([s.value for s in Status], repeat=2))
+
+
+def _inputs(target):
+    return {
+        "reject_reason": "spam" if target == "rejected" else None,
+        "public_response": "Đã xử lý xong." if target == "responded" else None,
+    }
+
+
+@pytest.mark.parametrize(("source", "target"), sorted(ALLOWED))
+def test_allowed_move(source, target):
+    plan = check_transition(source, target, **_inputs(target))
+
+    assert (plan.from_status, plan.to_status) == (Status(source), Status(target))
+
+
+@pytest.mark.parametrize(("source", "target"), [p for p in ALL_PAIRS if p not in ALLOWED])
+def test_refused_move(source, target):
+    with pytest.raises(WorkflowError) as error:
+        check_transition(source, target, **_inputs(target))
+
+    assert error.value.code == "illegal_transition"
+
+
+def test_allowed_transitions_lists_exactly_the_table():
+    listed = {(s.value, t.value) for s in Status for t in allowed_transitions(s)}
+
+    assert listed == ALLOWED
+
+
+@pytest.mark.parametrize("reason", [None, "", "boring"])
+def test_rejecting_needs_a_known_reason(reason):
+    with pytest.raises(WorkflowError) as error:
+        check_transition("received", "rejected", reject_reason=reason)
+
+    assert error.value.code == "reason_required"
+
+
+@pytest.mark.parametrize("reason", ["spam", "false_information", "out_of_scope", "duplicate"])
+def test_every_reject_reason_is_accepted(reason):
+    assert check_transition("verifying", "rejected", reject_reason=reason).to_status == "rejected"
+
+
+@pytest.mark.parametrize("text", [None, "", "   "])
+def test_responding_needs_the_response_text(text):
+    with pytest.raises(WorkflowError) as error:
+        check_transition("resolved", "responded", public_response=text)
+
+    assert error.value.code == "response_required"
+    assert error.value.field == "public_response"
+
+
+def test_approval_is_needed_only_when_the_unit_requires_it_and_the_actor_cannot_approve():
+    args = {"public_response": "Đã xử lý."}
+    assert check_transition("resolved", "responded", requires_approval=True, **args).needs_approval
+    assert not check_transition(
+        "resolved", "responded", requires_approval=True, actor_can_approve=True, **args
+    ).needs_approval
+    assert not check_transition("resolved", "responded", **args).needs_approval
+
+
+@pytest.mark.parametrize(
+    ("source", "target"),
+    [
+        ("resolved", "in_progress"),
+        ("responded", "in_progress"),
+        ("closed", "in_progress"),
+        ("rejected", "verifying"),
+    ],
+)
+def test_reopenings_are_marked(source, target):
+    assert check_transition(source, target).is_reopening
+
+
+def test_ordinary_moves_are_not_reopenings():
+    assert not check_transition("waiting", "in_progress").is_reopening
+
+
+def test_transfer_needs_in_progress_and_a_reason():
+    check_transfer("in_progress", "Thuộc thẩm quyền phường")
+    with pytest.raises(WorkflowError) as error:
+        check_transfer("in_progress", "  ")
+    assert error.value.code == "reason_required"
+    for status in (
+        "received",
+        "verifying",
+        "waiting",
+        "resolved",
+        "responded",
+        "closed",
+        "rejected",
+    ):
+        with pytest.raises(WorkflowError):
+            check_transfer(status, "lý do")
+
+
+def test_unknown_status_is_refused():
+    with pytest.raises(WorkflowError) as error:
+        check_transition("received", "teleported")
+
+    assert error.value.code == "invalid_status"
