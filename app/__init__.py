@@ -58,6 +58,7 @@ def _register_models() -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from app.api import api
+    from app.api import openapi as _openapi  # noqa: F401  (routes on the api blueprint)
     from app.core.views import bp as core_bp
     from app.cases import admin_views as _cases_admin  # noqa: F401  (routes on cases_bp)
     from app.cases import api as _cases_api  # noqa: F401  (routes on the api blueprint)

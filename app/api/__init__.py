@@ -10,11 +10,11 @@ from werkzeug.exceptions import HTTPException
 from app.extensions import csrf
 from app.users.operations import user_for_token
 
-api = Blueprint("api", __name__, url_prefix="/api/v1")
+api = Blueprint("api", __name__, url_prefix="/api/v1", template_folder="templates")
 # Token-authenticated requests carry no cookie session, so CSRF does not apply.
 csrf.exempt(api)
 
-PUBLIC_ENDPOINTS = {"api.openapi"}
+PUBLIC_ENDPOINTS = {"api.openapi", "api.docs"}
 
 
 class ApiError(Exception):

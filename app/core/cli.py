@@ -22,7 +22,7 @@ def demo_load_command():
 
     created = load_demo_users()
     click.echo(f"demo users: {created} created, {len(DEMO_USERS) - created} already there")
-    for loader in DEMO_LOADERS:
+    for loader in _demo_loaders():
         click.echo(loader())
     click.echo("")
     click.echo(f"Demo sign-ins (password for all: {DEMO_PASSWORD}):")
@@ -30,8 +30,11 @@ def demo_load_command():
         click.echo(f"  {demo.role:<11} {demo.email}")
 
 
-#: Other domains append functions that load their demo data and return a summary line.
-DEMO_LOADERS: list = []
+def _demo_loaders() -> list:
+    """Functions that load each domain's demo data and return a summary line, in order."""
+    from app.cases.demo import load_demo_cases
+
+    return [load_demo_cases]
 
 
 def _run_cron_scheduler(redis_url: str) -> None:

@@ -1,0 +1,216 @@
+"""The OpenAPI 3 document of /api/v1, built from the same marshmallow schemas the API uses."""
+
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+from flask import jsonify, render_template
+
+from app.api import api
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "code": {"type": "string", "example": "stale_version"},
+        "message": {"type": "string"},
+        "errors": {
+            "type": "object",
+            "additionalProperties": {"type": "array", "items": {"type": "string"}},
+        },
+    },
+    "required": ["code", "message", "errors"],
+}
+
+
+def _page_of(schema: str) -> dict:
+    return {
+        "type": "object",
+        "properties": {
+            "items": {"type": "array", "items": {"$ref": f"#/components/schemas/{schema}"}},
+            "total": {"type": "integer"},
+            "page": {"type": "integer"},
+            "per_page": {"type": "integer", "maximum": 100},
+        },
+    }
+
+
+def _errors(*statuses: int) -> dict:
+    text = {
+        400: "Malformed request",
+        401: "Missing, invalid or revoked token",
+        403: "Not allowed for your role",
+        404: "No such case (or not yours)",
+        409: "illegal_transition or stale_version",
+        422: "Invalid input",
+    }
+    return {
+        str(status): {
+            "description": text[status],
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+        }
+        for status in statuses
+    }
+
+
+def _json(schema: str | dict) -> dict:
+    ref = schema if isinstance(schema, dict) else {"$ref": f"#/components/schemas/{schema}"}
+    return {"content": {"application/json": {"schema": ref}}}
+
+
+def _query(name: str, description: str, schema: dict | None = None) -> dict:
+    return {
+        "in": "query",
+        "name": name,
+        "description": description,
+        "schema": schema or {"type": "string"},
+    }
+
+
+CASE_ID = {"in": "path", "name": "case_id", "required": True, "schema": {"type": "integer"}}
+
+
+def build_spec() -> dict:
+    """Assemble the document; cheap enough to build per request, and always current."""
+    from app.cases import schemas as case_schemas
+    from app.units.schemas import UnitSchema
+
+    spec = APISpec(
+        title="Social Beat API",
+        version="1.0.0",
+        openapi_version="3.0.3",
+        plugins=[MarshmallowPlugin()],
+        info={
+            "description": "Cases, units and triage of Social Beat. Authenticate with "
+            "`Authorization: Bearer <token>` (`flask --app wsgi users token EMAIL`)."
+        },
+        servers=[{"url": "/api/v1"}],
+    )
+    spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    spec.components.schema("Error", ERROR_SCHEMA)
+    for name, schema in [
+        # Nested schemas first, so the plugin refers to them instead of inventing names.
+        ("Event", case_schemas.EventSchema),
+        ("Unit", UnitSchema),
+        ("Case", case_schemas.CaseSchema),
+        ("CaseDetail", case_schemas.CaseDetailSchema),
+        ("CaseCreate", case_schemas.CaseCreateSchema),
+        ("Transition", case_schemas.TransitionSchema),
+        ("Assign", case_schemas.AssignSchema),
+        ("Transfer", case_schemas.TransferSchema),
+        ("Comment", case_schemas.CommentSchema),
+        ("Merge", case_schemas.MergeSchema),
+        ("Approval", case_schemas.ApprovalSchema),
+    ]:
+        spec.components.schema(name, schema=schema)
+    for path, operations in PATHS.items():
+        spec.path(path=path, operations=operations)
+    document = spec.to_dict()
+    document["security"] = [{"bearer": []}]
+    return document
+
+
+def _action(summary: str, body: str, *errors: int, ok: str = "CaseDetail") -> dict:
+    return {
+        "post": {
+            "summary": summary,
+            "parameters": [CASE_ID],
+            "requestBody": {"required": True, **_json(body)},
+            "responses": {
+                "200": {"description": "The updated case", **_json(ok)},
+                **_errors(400, 401, *errors),
+            },
+        }
+    }
+
+
+LIST_PARAMS = [
+    _query("status", "Comma list of statuses"),
+    _query("category", "Comma list of category codes"),
+    _query("priority", "Comma list: P1,P2,P3,P4"),
+    _query("unit", "Responsible unit code"),
+    _query("ward", "Ward official code"),
+    _query("assignee", "User id, `me` or `none`"),
+    _query("q", "Text search; diacritics are optional"),
+    _query("created_from", "ISO 8601 date or datetime"),
+    _query("created_to", "ISO 8601 date or datetime"),
+    _query(
+        "sort",
+        "created_at, updated_at, last_seen_at, priority, status, mentions, title; '-' reverses",
+    ),
+    _query("page", "Page number", {"type": "integer", "minimum": 1}),
+    _query("per_page", "Items per page", {"type": "integer", "minimum": 1, "maximum": 100}),
+]
+
+PATHS = {
+    "/units": {
+        "get": {
+            "summary": "List units",
+            "parameters": [
+                _query("kind", "department, ward, commune, special_zone, police, city_office"),
+                _query("q", "Name search; diacritics are optional"),
+                *LIST_PARAMS[-2:],
+            ],
+            "responses": {
+                "200": {"description": "A page of units", **_json(_page_of("Unit"))},
+                **_errors(401, 422),
+            },
+        }
+    },
+    "/cases": {
+        "get": {
+            "summary": "List the cases you may see",
+            "parameters": LIST_PARAMS,
+            "responses": {
+                "200": {"description": "A page of cases", **_json(_page_of("Case"))},
+                **_errors(401, 422),
+            },
+        },
+        "post": {
+            "summary": "Open a case",
+            "requestBody": {"required": True, **_json("CaseCreate")},
+            "responses": {
+                "201": {"description": "The new case", **_json("CaseDetail")},
+                **_errors(400, 401, 403, 422),
+            },
+        },
+    },
+    "/cases/{case_id}": {
+        "get": {
+            "summary": "A case with its timeline",
+            "parameters": [CASE_ID],
+            "responses": {
+                "200": {"description": "The case", **_json("CaseDetail")},
+                **_errors(401, 404),
+            },
+        }
+    },
+    "/cases/{case_id}/transitions": _action(
+        "Move the case along the workflow (202 when the response waits for approval)",
+        "Transition",
+        403,
+        404,
+        409,
+        422,
+    ),
+    "/cases/{case_id}/assign": _action("Assign the case", "Assign", 403, 404, 409, 422),
+    "/cases/{case_id}/transfer": _action(
+        "Transfer the case to another unit", "Transfer", 403, 404, 409, 422
+    ),
+    "/cases/{case_id}/comments": _action(
+        "Add an internal note or a public reply", "Comment", 403, 404, 422, ok="Event"
+    ),
+    "/cases/{case_id}/merge": _action(
+        "Merge this case into another as a duplicate", "Merge", 403, 404, 409, 422
+    ),
+    "/cases/{case_id}/response-approval": _action(
+        "Approve or return a response waiting for approval", "Approval", 403, 404, 409, 422
+    ),
+}
+
+
+@api.get("/openapi.json")
+def openapi():
+    return jsonify(build_spec())
+
+
+@api.get("/docs")
+def docs():
+    return render_template("api/docs.html", spec=build_spec())
