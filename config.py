@@ -72,6 +72,12 @@ class Config:
     LOGIN_MAX_DELAY_SECONDS = int(os.environ.get("LOGIN_MAX_DELAY_SECONDS", "900"))
 
     API_PER_PAGE_MAX = 100
+    #: Shared secret of the generic webhook (X-Signature: sha256=HMAC of the body).
+    WEBHOOK_SECRET = os.environ.get("WEBHOOK_SECRET", "")
+    ZALO_APP_ID = os.environ.get("ZALO_APP_ID", "")
+    ZALO_OA_SECRET_KEY = os.environ.get("ZALO_OA_SECRET_KEY", "")
+    #: Key of the author-handle pseudonyms; defaults to SECRET_KEY.
+    PSEUDONYM_KEY = os.environ.get("PSEUDONYM_KEY", "")
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
     MAIL_USE_TLS = _bool("MAIL_USE_TLS", False)

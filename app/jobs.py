@@ -117,11 +117,21 @@ def get_queue(name: str = "default") -> Queue | None:
     return Queue(name, connection=connection)
 
 
+class QueueUnavailable(RuntimeError):
+    """Redis was configured but did not take the job; the caller decides how to retry."""
+
+
 def enqueue(func: Callable, *args, **kwargs):
-    """Run `func` on its queue, or inline when Redis is absent. Returns the RQ job or the result."""
+    """Run `func` on its queue, or inline when Redis is absent. Returns the RQ job or the result.
+
+    Raises QueueUnavailable when Redis is in use but down right now.
+    """
     queue = get_queue(getattr(func, "queue_name", "default"))
     if queue is None:
         return func(*args, **kwargs)
-    return queue.enqueue(
-        func, args=args, kwargs=kwargs, job_timeout=getattr(func, "job_timeout", 600)
-    )
+    try:
+        return queue.enqueue(
+            func, args=args, kwargs=kwargs, job_timeout=getattr(func, "job_timeout", 600)
+        )
+    except redis.RedisError as error:
+        raise QueueUnavailable(f"queue {queue.name!r} unavailable: {error}") from error

@@ -9,6 +9,8 @@ from flask_login import current_user
 NAVIGATION: list[tuple[str, object, tuple[str, ...]]] = [
     ("cases.queue", _l("Queue"), ("officer", "supervisor", "analyst", "admin")),
     ("cases.new", _l("New case"), ("officer", "supervisor", "admin")),
+    ("collectors.watchlists", _l("Watchlists"), ("analyst", "admin")),
+    ("collectors.sources", _l("Sources"), ("admin",)),
     ("cases.response_templates", _l("Response templates"), ("admin",)),
 ]
 

@@ -1,0 +1,88 @@
+"""flask --app wsgi collect …"""
+
+import click
+from flask.cli import with_appcontext
+
+from app.collectors.base import ConfigError, SourceError
+from app.collectors.operations import IngestStats, enqueue_triage, store_posts
+from app.collectors.runner import UnknownSource, ensure_sources, run_source
+from app.collectors.sources.file_import import ImportRejection, iter_import_file
+
+IMPORT_BATCH = 500
+
+
+@click.group("collect", help="Collect posts from sources and files.")
+def collect_cli():
+    pass
+
+
+@collect_cli.command("run")
+@click.argument("source")
+@click.option("--max-pages", default=10, show_default=True)
+@with_appcontext
+def run_command(source, max_pages):
+    """Collect SOURCE now (facebook, youtube, x, zalo, rss) and print a summary."""
+    try:
+        stats = run_source(
+            source, max_pages=max_pages, progress=lambda line: click.echo(f"  {line}")
+        )
+    except UnknownSource as error:
+        raise click.ClickException(str(error)) from error
+    except (SourceError, ConfigError) as error:
+        raise click.ClickException(
+            f"{source} failed: {error} (recorded; it will be retried with backoff)"
+        ) from error
+    click.echo(f"{source}: {stats.summary()}")
+
+
+@collect_cli.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--source", default=None, help="Store every record under this source name.")
+@with_appcontext
+def import_command(path, source):
+    """Import posts from a JSONL or CSV file; importing the same file again adds nothing."""
+    total = IngestStats()
+    batch = []
+
+    def flush():
+        stats = store_posts(batch)
+        enqueue_triage(stats.new_ids)
+        total.add(stats)
+        batch.clear()
+        click.echo(f"  {total.read} read, {total.new} new …", err=True)
+
+    try:
+        for item in iter_import_file(path, source):
+            if isinstance(item, ImportRejection):
+                total.reject(f"line {item.line_number}: {item.reason}")
+                continue
+            batch.append(item)
+            if len(batch) >= IMPORT_BATCH:
+                flush()
+    except ValueError as error:
+        raise click.ClickException(str(error)) from error
+    if batch:
+        flush()
+    click.echo(f"{path}: {total.summary()}")
+
+
+@collect_cli.command("sources")
+@with_appcontext
+def sources_command():
+    """List sources with their last run and last error."""
+    for source in ensure_sources():
+        state = "on " if source.is_enabled else "off"
+        last = source.last_run_at.isoformat(timespec="minutes") if source.last_run_at else "never"
+        error = f"  last error: {source.last_error}" if source.last_error else ""
+        click.echo(
+            f"{state} {source.name:<10} last run {last}, {source.items_collected} posts{error}"
+        )
+
+
+@collect_cli.command("sweep")
+@with_appcontext
+def sweep_command():
+    """Re-enqueue posts that never reached triage."""
+    from app.collectors.tasks import sweep_pending_posts
+
+    click.echo(f"re-enqueued {sweep_pending_posts()} posts")

@@ -1,0 +1,228 @@
+"""Storing what collectors bring in: once per (source, external_id), in batches, then triage.
+
+The order matters for "nothing lost": posts (and the source's checkpoint) are
+committed first; only then is triage enqueued. If Redis is down at that
+moment the posts stay `pending` and the sweeper enqueues them later.
+"""
+
+import hashlib
+import hmac
+import logging
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from flask import current_app
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from app.collectors.base import PostData, json_safe
+from app.collectors.models import Post, TriageStatus, Watchlist, channel_of
+from app.collectors.watchlists import Watchlist as WatchlistSpec
+from app.collectors.watchlists import WatchlistMatcher
+from app.extensions import db
+from app.models import utcnow
+
+log = logging.getLogger(__name__)
+
+BATCH_SIZE = 500
+
+
+@dataclass
+class IngestStats:
+    """What happened to a batch or a run: the summary line of `collect run`/`collect import`."""
+
+    read: int = 0
+    new: int = 0
+    duplicate: int = 0
+    rejected: Counter = field(default_factory=Counter)
+    new_ids: list[int] = field(default_factory=list)
+
+    def add(self, other: "IngestStats") -> None:
+        self.read += other.read
+        self.new += other.new
+        self.duplicate += other.duplicate
+        self.rejected.update(other.rejected)
+        self.new_ids.extend(other.new_ids)
+
+    def reject(self, reason: str) -> None:
+        self.read += 1
+        self.rejected[reason] += 1
+
+    def as_dict(self) -> dict:
+        return {
+            "read": self.read,
+            "new": self.new,
+            "duplicate": self.duplicate,
+            "rejected": sum(self.rejected.values()),
+            "reasons": dict(self.rejected),
+        }
+
+    def summary(self) -> str:
+        line = (
+            f"read {self.read}, new {self.new}, duplicate {self.duplicate}, "
+            f"rejected {sum(self.rejected.values())}"
+        )
+        if self.rejected:
+            reasons = "; ".join(
+                f"{reason} ×{count}" for reason, count in self.rejected.most_common(10)
+            )
+            line += f" ({reasons})"
+        return line
+
+
+_matcher_cache: dict = {}
+
+
+def current_matcher() -> tuple[WatchlistMatcher | None, bool]:
+    """The automaton over the active watchlists (rebuilt when they change), and whether any exist."""
+    key = db.session.execute(
+        select(func.count(Watchlist.id), func.max(Watchlist.updated_at)).where(
+            Watchlist.is_active.is_(True)
+        )
+    ).one()
+    if _matcher_cache.get("key") != tuple(key):
+        rows = db.session.scalars(select(Watchlist).where(Watchlist.is_active.is_(True))).all()
+        specs = [
+            WatchlistSpec(
+                id=w.id,
+                name=w.name,
+                terms=w.terms,
+                purpose=w.purpose,
+                mode=w.mode,
+                must_not=w.must_not or (),
+            )
+            for w in rows
+            if w.terms
+        ]
+        _matcher_cache.update(key=tuple(key), matcher=WatchlistMatcher(specs) if specs else None)
+    return _matcher_cache["matcher"], bool(key[0])
+
+
+def pseudonymise(handle: str | None) -> str | None:
+    """A keyed hash of the author's handle: stable per author, not reversible without the key."""
+    if not handle:
+        return None
+    key = (current_app.config.get("PSEUDONYM_KEY") or current_app.config["SECRET_KEY"]).encode()
+    return hmac.new(key, handle.strip().lower().encode(), hashlib.sha256).hexdigest()[:40]
+
+
+def _insert():
+    return pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
+
+
+def _row(post: PostData, watchlist_ids: list, now) -> dict:
+    return {
+        "source": post.source,
+        "external_id": post.external_id[:255],
+        "channel": channel_of(post.source),
+        "url": post.url,
+        "text": post.text,
+        "language": post.language,
+        "posted_at": post.posted_at,
+        "collected_at": now,
+        "likes": post.likes,
+        "shares": post.shares,
+        "comments": post.comments,
+        "views": post.views,
+        "media_urls": post.media_urls,
+        "parent_external_id": post.parent_external_id,
+        "place_hints": json_safe(post.place_hints),
+        "watchlist_ids": watchlist_ids,
+        "raw": json_safe(post.raw),
+        "author_pseudonym": pseudonymise(post.author_handle),
+        "author_name": post.author_name,
+        "contact": post.contact,
+        "triage_status": TriageStatus.pending.value,
+        "triage_attempts": 0,
+    }
+
+
+def store_posts(posts: Iterable[PostData], *, commit: bool = True) -> IngestStats:
+    """Insert new posts, skip those already stored, drop what no watchlist keeps.
+
+    Direct reports (citizens, webhooks) are always kept; other channels are
+    kept when a watchlist matches, or when no watchlist is defined yet.
+    """
+    stats = IngestStats()
+    matcher, have_watchlists = current_matcher()
+    now = utcnow()
+    rows: dict[tuple[str, str], dict] = {}
+    for post in posts:
+        stats.read += 1
+        matched = matcher.match(post.text) if matcher else []
+        if have_watchlists and not matched and channel_of(post.source) != "direct":
+            stats.rejected["no watchlist matched"] += 1
+            continue
+        key = (post.source, post.external_id[:255])
+        if key in rows:
+            stats.duplicate += 1
+            continue
+        rows[key] = _row(post, list(matched), now)
+    values = list(rows.values())
+    for start in range(0, len(values), BATCH_SIZE):
+        chunk = values[start : start + BATCH_SIZE]
+        statement = (
+            _insert()(Post)
+            .values(chunk)
+            .on_conflict_do_nothing(index_elements=["source", "external_id"])
+            .returning(Post.id)
+        )
+        inserted = list(db.session.scalars(statement))
+        stats.new += len(inserted)
+        stats.duplicate += len(chunk) - len(inserted)
+        stats.new_ids.extend(inserted)
+    _link_parents(stats.new_ids)
+    if commit:
+        db.session.commit()
+    return stats
+
+
+def _link_parents(post_ids: list[int]) -> None:
+    """Point comments at their parent post when the parent was collected from the same source."""
+    if not post_ids:
+        return
+    children = db.session.scalars(
+        select(Post).where(Post.id.in_(post_ids), Post.parent_external_id.is_not(None))
+    ).all()
+    for child in children:
+        child.parent_id = db.session.scalar(
+            select(Post.id).where(
+                Post.source == child.source, Post.external_id == child.parent_external_id
+            )
+        )
+
+
+def enqueue_triage(post_ids: list[int]) -> bool:
+    """Hand posts to triage after their commit. False when the queue is unreachable (they stay pending)."""
+    if not post_ids:
+        return True
+    from app.jobs import QueueUnavailable, enqueue
+    from app.triage.tasks import triage_posts
+
+    try:
+        for start in range(0, len(post_ids), 100):
+            chunk = post_ids[start : start + 100]
+            mark_queued(chunk)
+            enqueue(triage_posts, chunk)
+    except QueueUnavailable as error:
+        log.warning("triage not enqueued, posts stay pending for the sweeper: %s", error)
+        db.session.rollback()
+        db.session.execute(
+            update(Post)
+            .where(Post.id.in_(post_ids), Post.triage_status == TriageStatus.queued.value)
+            .values(triage_status=TriageStatus.pending.value)
+        )
+        db.session.commit()
+        return False
+    return True
+
+
+def mark_queued(post_ids: list[int]) -> None:
+    db.session.execute(
+        update(Post)
+        .where(Post.id.in_(post_ids), Post.triage_status != TriageStatus.done.value)
+        .values(triage_status=TriageStatus.queued.value, triage_enqueued_at=utcnow())
+    )
+    db.session.commit()
