@@ -84,6 +84,8 @@ class Config:
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
     MAIL_FROM = os.environ.get("MAIL_FROM", "socialbeat@localhost")
+    #: The app's public address, for links in notification emails (e.g. https://socialbeat.example.vn).
+    APP_BASE_URL = os.environ.get("APP_BASE_URL", "")
 
 
 class TestConfig(Config):

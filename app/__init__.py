@@ -54,13 +54,17 @@ def _register_models() -> None:
     # Import every model module so metadata (and Alembic autogenerate) sees all tables.
     import app.cases.models  # noqa: F401
     import app.collectors.models  # noqa: F401
+    import app.notifications.models  # noqa: F401
+    import app.triage.models  # noqa: F401
     import app.units.models  # noqa: F401
     import app.users.models  # noqa: F401
 
 
 def _register_tasks() -> None:
     # Importing the task modules fills app.jobs.PERIODIC_JOBS.
+    import app.cases.tasks  # noqa: F401
     import app.collectors.tasks  # noqa: F401
+    import app.notifications.tasks  # noqa: F401
     import app.triage.tasks  # noqa: F401
 
 
@@ -69,9 +73,14 @@ def _register_blueprints(app: Flask) -> None:
     from app.api import openapi as _openapi  # noqa: F401  (routes on the api blueprint)
     from app.cases import admin_views as _cases_admin  # noqa: F401  (routes on cases_bp)
     from app.cases import api as _cases_api  # noqa: F401  (routes on the api blueprint)
+    from app.cases import sla_admin_views as _sla_admin  # noqa: F401  (routes on cases_bp)
+    from app.cases import sla_views as _sla_views  # noqa: F401  (routes on cases_bp)
     from app.cases.views import bp as cases_bp
     from app.collectors.views import bp as collectors_bp
     from app.core.views import bp as core_bp
+    from app.notifications.views import bp as notifications_bp
+    from app.triage import api as _triage_api  # noqa: F401  (routes on the api blueprint)
+    from app.triage.views import bp as triage_bp
     from app.units import api as _units_api  # noqa: F401
     from app.users.views import bp as auth_bp
 
@@ -79,16 +88,20 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(cases_bp)
     app.register_blueprint(collectors_bp)
+    app.register_blueprint(triage_bp)
+    app.register_blueprint(notifications_bp)
     app.register_blueprint(api)
 
 
 def _register_cli(app: Flask) -> None:
+    from app.cases.sla_cli import sla_cli
     from app.collectors.cli import collect_cli
     from app.core.cli import demo_cli, worker_command
     from app.units.cli import units_cli
     from app.users.cli import users_cli
 
     app.cli.add_command(collect_cli)
+    app.cli.add_command(sla_cli)
     app.cli.add_command(units_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)

@@ -2,7 +2,7 @@
 
 import argparse
 
-BENCHMARKS = ("cases", "watchlists")
+BENCHMARKS = ("cases", "watchlists", "sla")
 
 
 def main() -> None:
@@ -17,6 +17,10 @@ def main() -> None:
             from bench import cases
 
             cases.run(total=args.cases)
+        elif name == "sla":
+            from bench import sla_scan
+
+            sla_scan.run(total=args.cases)
         elif name == "watchlists":
             from bench import watchlists
 

@@ -18,8 +18,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app.collectors.textfold import fold  # noqa: E402
 from app.collectors.watchlists import Watchlist, WatchlistMatcher  # noqa: E402
+from app.core.text import fold  # noqa: E402
 
 TARGET_POSTS_PER_SECOND = 50_000
 TERM_COUNT = 1_000

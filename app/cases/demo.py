@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from app.cases import operations
 from app.cases.models import Case, ResponseTemplate
+from app.cases.policies import load_default_sla
 from app.extensions import db
 from app.models import utcnow
 from app.users.models import User
@@ -68,6 +69,7 @@ def _actor_for(unit_id: int, fallback: User) -> User:
 
 def load_demo_cases() -> str:
     """Create the demo cases and response templates once; return a summary line."""
+    load_default_sla()
     if db.session.scalar(select(func.count(Case.id))):
         return "demo cases: already there"
     admin = db.session.scalar(select(User).where(User.role == "admin").order_by(User.id))

@@ -68,12 +68,39 @@ EVENT_LABELS = {
     "citizen_feedback": _l("Citizen feedback"),
 }
 SORT_LABELS = {
+    "next_due": _l("Next deadline first"),
     "-created_at": _l("Newest first"),
     "created_at": _l("Oldest first"),
     "-updated_at": _l("Recently changed"),
     "priority": _l("Priority"),
     "-mentions": _l("Most mentions"),
 }
+
+METRIC_LABELS = {
+    "verify": _l("Verification"),
+    "resolve": _l("Resolution"),
+    "respond": _l("Public response"),
+}
+CLOCK_STATE_LABELS = {
+    "running": _l("Running"),
+    "paused": _l("Paused"),
+    "met": _l("Met"),
+    "breached": _l("Missed"),
+    "cancelled": _l("Not needed"),
+}
+COUNTING_LABELS = {"working": _l("working time"), "calendar": _l("around the clock")}
+DAY_KIND_LABELS = {"day_off": _l("Day off"), "make_up": _l("Make-up working day")}
+WEEKDAY_LABELS = (
+    _l("Monday"),
+    _l("Tuesday"),
+    _l("Wednesday"),
+    _l("Thursday"),
+    _l("Friday"),
+    _l("Saturday"),
+    _l("Sunday"),
+)
+#: What a waiting case's button says when it goes back.
+RESUME_ACTIONS = {"verifying": _l("Resume verification"), "in_progress": _l("Resume handling")}
 
 
 def label(mapping: dict, code: str | None) -> str:

@@ -5,6 +5,7 @@ import enum
 from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.cases.sla_models import SlaClock
 from app.extensions import db
 from app.models import UTCDateTime, utcnow
 from app.units.models import FormerDistrict, Unit
@@ -53,6 +54,8 @@ class Case(db.Model):
     __table_args__ = (
         Index("ix_cases_unit_status_created", "unit_id", "status", "created_at"),
         Index("ix_cases_status_created", "status", "created_at"),
+        Index("ix_cases_unit_status_next_due", "unit_id", "status", "next_due_at"),
+        Index("ix_cases_next_due_at", "next_due_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -94,6 +97,10 @@ class Case(db.Model):
     needs_verification: Mapped[bool] = mapped_column(Boolean, default=False)
     #: Counts reopenings; SLA clocks start a new cycle on each.
     cycle: Mapped[int] = mapped_column(Integer, default=1)
+    #: The earliest due time of the SLA clocks still open, for the queue's default sort.
+    next_due_at = mapped_column(UTCDateTime)
+    #: While `waiting`: the status the case returns to (verifying or in_progress).
+    status_before_waiting: Mapped[str | None] = mapped_column(String(20))
     #: Folded (diacritics-free, lower-case) code, title and description for text search.
     search_text: Mapped[str] = mapped_column(Text, default="")
     #: Optimistic locking: every change bumps it; a stale version is refused.
@@ -110,6 +117,9 @@ class Case(db.Model):
     duplicate_of: Mapped["Case | None"] = relationship(remote_side=[id])
     events: Mapped[list["CaseEvent"]] = relationship(
         back_populates="case", order_by="CaseEvent.id", passive_deletes="all"
+    )
+    sla_clocks: Mapped[list[SlaClock]] = relationship(
+        back_populates="case", order_by="(SlaClock.cycle, SlaClock.id)", passive_deletes=True
     )
 
     __mapper_args__ = {"version_id_col": version}

@@ -3,10 +3,10 @@ event in the same transaction, and commits. Views and API handlers only call the
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm.exc import StaleDataError
 
-from app.cases import permissions, workflow
+from app.cases import clocks, permissions, workflow
 from app.cases.codes import new_code
 from app.cases.models import CATEGORIES, PRIORITIES, Case, CaseEvent, EventKind
 from app.cases.workflow import Status, WorkflowError
@@ -133,6 +133,33 @@ def create_case(actor: User, data: dict, *, now: datetime | None = None) -> Case
     unit = _unit_by_code(data.get("unit"), "unit") or actor.unit
     if not permissions.can_create_in(actor, unit.id):
         raise _forbidden("you cannot open cases for that unit")
+    case = _new_case(data, unit, actor, now)
+    return _commit(case)
+
+
+def open_case_for_post(
+    data: dict,
+    *,
+    unit: Unit,
+    former_district=None,
+    needs_verification: bool = False,
+    first_seen_at: datetime | None = None,
+    now: datetime | None = None,
+) -> Case:
+    """Open a case on behalf of triage (no human actor), in the caller's transaction.
+
+    The caller records why (triage and routing events) and commits.
+    """
+    now = now or utcnow()
+    case = _new_case(data, unit, None, now, first_seen_at=first_seen_at or now)
+    if former_district is not None and case.former_district is None:
+        case.former_district = former_district
+    case.needs_verification = needs_verification
+    db.session.flush()
+    return case
+
+
+def _new_case(data: dict, unit: Unit, actor: User | None, now: datetime, first_seen_at=None) -> Case:
     if data["category"] not in CATEGORIES or data.get("priority", "P3") not in PRIORITIES:
         raise CaseError(422, "invalid_input", "unknown category or priority")
     ward = _unit_by_code(data.get("ward"), "ward", [k.value for k in LOCAL_KINDS])
@@ -151,9 +178,11 @@ def create_case(actor: User, data: dict, *, now: datetime | None = None) -> Case
         latitude=data.get("latitude"),
         longitude=data.get("longitude"),
         source=data.get("source") or "manual",
+        cycle=1,
         created_by=actor,
-        first_seen_at=now,
-        last_seen_at=now,
+        mention_count=1,
+        first_seen_at=first_seen_at or now,
+        last_seen_at=first_seen_at or now,
         created_at=now,
         updated_at=now,
     )
@@ -162,7 +191,8 @@ def create_case(actor: User, data: dict, *, now: datetime | None = None) -> Case
     record_event(
         case, EventKind.created, actor, to_value=Status.received.value, body=case.title, at=now
     )
-    return _commit(case)
+    clocks.start_cycle(case, now)
+    return case
 
 
 def transition(
@@ -188,6 +218,7 @@ def transition(
             public_response=public_response,
             requires_approval=case.unit.requires_response_approval,
             actor_can_approve=permissions.can_approve_responses(actor, case),
+            resume_status=case.status_before_waiting,
         )
     except WorkflowError as error:
         raise _from_workflow(error) from error
@@ -208,6 +239,9 @@ def _apply_status(
 ) -> None:
     case.status = plan.to_status.value
     case.updated_at = now
+    # A waiting case goes back to where it waited from (see workflow.check_transition).
+    waiting = plan.to_status is Status.waiting
+    case.status_before_waiting = plan.from_status.value if waiting else None
     data = {}
     if plan.to_status is Status.rejected:
         case.reject_reason = reject_reason
@@ -234,6 +268,7 @@ def _apply_status(
         record_event(
             case, EventKind.public_reply, actor, body=case.public_response, is_public=True, at=now
         )
+    clocks.on_status_change(case, plan.from_status, plan.to_status, plan.is_reopening, now)
 
 
 def approve_response(
@@ -345,9 +380,13 @@ def add_comment(case: Case, actor: User, body: str, *, is_public: bool = False) 
     return event
 
 
-#: Functions (duplicate, target) that move a merged case's mentions, registered by
-#: the domains that own mentions (posts), so this module does not import them.
-MENTION_MOVERS: list = []
+def _move_mentions(duplicate: Case, into: Case) -> None:
+    """The duplicate's posts become mentions of the case kept; clustering forgets the duplicate."""
+    from app.collectors.models import Post
+    from app.triage.models import CaseSignature
+
+    db.session.execute(update(Post).where(Post.case_id == duplicate.id).values(case_id=into.id))
+    db.session.execute(delete(CaseSignature).where(CaseSignature.case_id == duplicate.id))
 
 
 def merge(
@@ -382,8 +421,7 @@ def merge(
     into.first_seen_at = min(into.first_seen_at, duplicate.first_seen_at)
     into.last_seen_at = max(into.last_seen_at, duplicate.last_seen_at)
     into.updated_at = duplicate.updated_at = now
-    for mover in MENTION_MOVERS:
-        mover(duplicate, into)
+    _move_mentions(duplicate, into)
     record_event(
         duplicate,
         EventKind.merged_into,

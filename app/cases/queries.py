@@ -14,6 +14,7 @@ from app.users.models import User
 
 #: sort key -> columns. A leading "-" reverses. The id breaks ties so pages are stable.
 SORTS = {
+    "next_due": (Case.next_due_at,),
     "created_at": (Case.created_at,),
     "updated_at": (Case.updated_at,),
     "last_seen_at": (Case.last_seen_at,),
@@ -22,7 +23,10 @@ SORTS = {
     "mentions": (Case.mention_count,),
     "title": (Case.title,),
 }
-DEFAULT_SORT = "-created_at"
+#: Cases whose clocks run out first come first; cases without an open clock come last.
+DEFAULT_SORT = "next_due"
+#: Sorts on columns that may be empty; empty sorts last either way.
+NULLABLE_SORTS = frozenset({"next_due"})
 
 
 @dataclass
@@ -76,8 +80,10 @@ def build_query(user: User, filters: CaseFilters) -> Select:
 
 def apply_sort(statement: Select, sort: str) -> Select:
     descending = sort.startswith("-")
-    columns = SORTS[sort.lstrip("-")]
-    order = [column.desc() if descending else column.asc() for column in columns]
+    key = sort.lstrip("-")
+    order = [column.desc() if descending else column.asc() for column in SORTS[key]]
+    if key in NULLABLE_SORTS:
+        order = [column.nulls_last() for column in order]
     order.append(Case.id.desc() if descending else Case.id.asc())
     return statement.order_by(*order)
 
@@ -89,4 +95,5 @@ def with_list_relations(statement: Select) -> Select:
         selectinload(Case.ward),
         selectinload(Case.assignee),
         selectinload(Case.former_district),
+        selectinload(Case.sla_clocks),
     )

@@ -73,6 +73,15 @@ class CaseSchema(Schema):
     version = fields.Int()
     created_at = fields.AwareDateTime()
     updated_at = fields.AwareDateTime()
+    #: The earliest due time of the open SLA clocks.
+    next_due_at = fields.AwareDateTime(allow_none=True)
+    #: Every SLA clock, oldest cycle first: metric, cycle, due_at, state, remaining_seconds…
+    sla = fields.Method("dump_sla")
+
+    def dump_sla(self, case) -> list[dict]:
+        from app.cases.clocks import case_views
+
+        return [clock.as_dict() for clock in case_views(case)]
 
 
 class CaseDetailSchema(CaseSchema):

@@ -184,7 +184,9 @@ def detail(case_id: int):
         can_change=can_change,
         can_approve=permissions.can_approve_responses(current_user, case),
         can_reassign=can_change and current_user.role in ("supervisor", "admin"),
-        next_statuses=workflow.allowed_transitions(case.status) if can_change else [],
+        next_statuses=workflow.allowed_transitions(case.status, case.status_before_waiting)
+        if can_change
+        else [],
         can_transfer=can_change and workflow.Status(case.status) in workflow.TRANSFERABLE,
         reopenings={target for (source, target) in workflow.REOPENINGS if source == case.status},
         colleagues=_colleagues(case.unit_id),

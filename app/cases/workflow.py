@@ -30,9 +30,10 @@ S = Status
 #: status -> the statuses it may move to. Transfer is not a status change: see TRANSFERABLE.
 TRANSITIONS: dict[Status, frozenset[Status]] = {
     S.received: frozenset({S.verifying, S.rejected}),
-    S.verifying: frozenset({S.in_progress, S.rejected}),
+    S.verifying: frozenset({S.in_progress, S.waiting, S.rejected}),
     S.in_progress: frozenset({S.waiting, S.resolved}),
-    S.waiting: frozenset({S.in_progress}),
+    # Back to the status the case waited from: see check_transition's `resume_status`.
+    S.waiting: frozenset({S.in_progress, S.verifying}),
     S.resolved: frozenset({S.responded, S.in_progress}),
     S.responded: frozenset({S.closed, S.in_progress}),
     S.closed: frozenset({S.in_progress}),
@@ -70,9 +71,16 @@ class TransitionPlan:
     is_reopening: bool = False
 
 
-def allowed_transitions(status: str) -> list[Status]:
-    """The statuses a case in `status` may move to, in workflow order."""
-    targets = TRANSITIONS[Status(status)]
+def allowed_transitions(status: str, resume_status: str | None = None) -> list[Status]:
+    """The statuses a case in `status` may move to, in workflow order.
+
+    A waiting case goes back only to `resume_status`, the status it waited from
+    (`in_progress` when unknown).
+    """
+    source = Status(status)
+    targets = TRANSITIONS[source]
+    if source is S.waiting:
+        targets = {Status(resume_status or S.in_progress)}
     return [s for s in Status if s in targets]
 
 
@@ -84,6 +92,7 @@ def check_transition(
     public_response: str | None = None,
     requires_approval: bool = False,
     actor_can_approve: bool = False,
+    resume_status: str | None = None,
 ) -> TransitionPlan:
     """Validate a move and return its plan, or raise WorkflowError saying why not.
 
@@ -91,12 +100,14 @@ def check_transition(
     - Moving to `responded` needs the public response text; when the unit
       requires approval and the actor cannot approve, the plan says so and the
       case stays where it is until a supervisor approves.
+    - A case leaves `waiting` for the status it waited from, `resume_status`
+      (`verifying` or `in_progress`; `in_progress` when not given).
     """
     try:
         source, target = Status(from_status), Status(to_status)
     except ValueError as error:
         raise WorkflowError("invalid_status", f"unknown status: {error}", "to") from error
-    if target not in TRANSITIONS[source]:
+    if target not in allowed_transitions(source, resume_status):
         raise WorkflowError(
             "illegal_transition", f"a case cannot go from {source.value} to {target.value}", "to"
         )

@@ -10,7 +10,7 @@ import logging
 import re
 from collections.abc import Iterable
 
-from app.collectors.textfold import fold
+from app.core.text import fold
 
 log = logging.getLogger(__name__)
 

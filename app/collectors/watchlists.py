@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 import ahocorasick
 
 from app.collectors.queries import search_query
-from app.collectors.textfold import fold
+from app.core.text import fold
 
 PURPOSES = ("topic_monitoring", "direct_feedback", "trend_analysis")
 MODES = ("any", "all", "none")

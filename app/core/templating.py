@@ -9,9 +9,14 @@ from flask_login import current_user
 NAVIGATION: list[tuple[str, object, tuple[str, ...]]] = [
     ("cases.queue", _l("Queue"), ("officer", "supervisor", "analyst", "admin")),
     ("cases.new", _l("New case"), ("officer", "supervisor", "admin")),
+    ("cases.sla_dashboard", _l("Deadlines"), ("supervisor", "analyst", "admin")),
+    ("triage.review", _l("Triage review"), ("analyst", "admin")),
     ("collectors.watchlists", _l("Watchlists"), ("analyst", "admin")),
     ("collectors.sources", _l("Sources"), ("admin",)),
+    ("triage.routing_rules", _l("Routing rules"), ("admin",)),
     ("cases.response_templates", _l("Response templates"), ("admin",)),
+    ("cases.sla_policies", _l("SLA policies"), ("admin",)),
+    ("cases.sla_calendar", _l("Calendars"), ("admin",)),
 ]
 
 

@@ -1,12 +1,60 @@
-"""The triage pipeline over one stored post.
+"""The triage pipeline: relevance, category, place, priority, flags, then a case.
 
-Today it normalises the text and finds the place with the gazetteer; the
-classifier, clustering and routing steps plug in here (issue: triage).
-Until a classifier decides, the post waits for a person in the review queue.
+    text -> normalise -> classify (batched) -> gazetteer -> signals
+         -> low confidence? human review queue
+         -> cluster: one more mention of an open case, "problem persists" on a
+            recently finished one, or a new case routed by the rules.
+
+Every decision carries its confidence and a reason a person can read. The same
+`analyse()` serves POST /api/v1/triage (which stores nothing).
 """
 
-from app.collectors.models import Post
+from dataclasses import dataclass, field
+from datetime import datetime
+
 from app.triage.gazetteer import resolve_place
+from app.triage.signals import assess
+from app.triage.textnorm import fold, normalize
+
+#: Below these the post waits for a person instead of being guessed.
+RELEVANCE_THRESHOLD = 0.65
+CATEGORY_THRESHOLD = 0.55
+#: A place found with less confidence is shown but not used for routing.
+PLACE_THRESHOLD = 0.7
+
+
+@dataclass
+class Analysis:
+    """What triage decided about one text."""
+
+    relevant: bool
+    relevance_confidence: float
+    category: str | None
+    confidence: float
+    priority: str | None
+    sentiment: str | None
+    place: dict | None
+    flags: list[str]
+    reasons: list[str]
+    model_version: str
+    needs_review: bool
+    embedding: object = None
+    words: frozenset[str] = field(default_factory=frozenset)
+
+    def as_json(self) -> dict:
+        return {
+            "relevant": self.relevant,
+            "category": self.category,
+            "confidence": round(self.confidence, 3),
+            "relevance_confidence": round(self.relevance_confidence, 3),
+            "priority": self.priority,
+            "sentiment": self.sentiment,
+            "place": self.place or {"wards": [], "former_district": None},
+            "flags": self.flags,
+            "reasons": self.reasons,
+            "model_version": self.model_version,
+            "needs_review": self.needs_review,
+        }
 
 
 def place_of(text: str) -> dict | None:
@@ -16,14 +64,58 @@ def place_of(text: str) -> dict | None:
         return None
     return {
         "wards": [{"code": code, "name": name} for code, name in match.wards],
-        "former_district": match.former_district[0] if match.former_district else None,
+        "former_district": (
+            {"name": match.former_district[0], "code": match.former_district[1]} if match.former_district else None
+        ),
         "confidence": round(match.confidence, 3),
+        "level": match.level,
         "reason": match.reason,
     }
 
 
-def process_post(post: Post) -> None:
-    """Triage one post in the caller's transaction."""
-    post.place = place_of(post.text)
-    post.reasons = [post.place["reason"]] if post.place else []
-    post.needs_review = True
+def analyse(texts: list[str], *, urls: list[str | None] | None = None, place_texts=None) -> list[Analysis]:
+    """Triage texts without storing anything: one batched model call, then per-text rules."""
+    from app.triage.model import load_classifier
+
+    predictions = load_classifier().predict(texts)
+    results = []
+    for index, (text, prediction) in enumerate(zip(texts, predictions, strict=True)):
+        place_text = f"{text}\n{place_texts[index]}" if place_texts and place_texts[index] else text
+        place = place_of(place_text)
+        reasons = []
+        relevant = prediction.relevant
+        reasons.append(
+            f"{'relevant' if relevant else 'not about the city'} ({prediction.relevance_confidence:.0%})"
+        )
+        category = prediction.category if relevant else None
+        signals = assess(text, category, source_url=(urls or [None] * len(texts))[index]) if relevant else None
+        if relevant:
+            reasons.append(f"category {category} ({prediction.category_confidence:.0%})")
+            reasons.extend(signals.reasons)
+        if place:
+            reasons.append(place["reason"])
+        needs_review = prediction.relevance_confidence < RELEVANCE_THRESHOLD or (
+            relevant and prediction.category_confidence < CATEGORY_THRESHOLD
+        )
+        if needs_review:
+            reasons.append("low confidence: waits for a person")
+        results.append(Analysis(
+            relevant=relevant,
+            relevance_confidence=prediction.relevance_confidence,
+            category=category,
+            confidence=prediction.category_confidence if relevant else prediction.relevance_confidence,
+            priority=signals.priority if signals else None,
+            sentiment=prediction.sentiment,
+            place=place,
+            flags=signals.flags if signals else [],
+            reasons=reasons,
+            model_version=prediction.model_version,
+            needs_review=needs_review,
+            embedding=prediction.embedding,
+            words=frozenset(fold(normalize(text).expanded).split()),
+        ))
+    return results
+
+
+def posted_at_of(post) -> datetime:
+    return post.posted_at or post.collected_at

@@ -180,6 +180,26 @@ def test_merging_rejects_the_duplicate_and_moves_its_mentions(create_case, creat
     assert keep.events[-1].data["mentions_moved"] == 4
 
 
+def test_merging_moves_the_duplicates_posts(create_case, create_user):
+    from datetime import UTC, datetime
+
+    from app.collectors.base import PostData
+    from app.collectors.models import Post
+    from app.collectors.operations import store_posts
+
+    officer = create_user("officer")
+    keep, duplicate = create_case(actor=officer), create_case(actor=officer)
+    ids = store_posts([PostData(source="zalo", external_id=str(n), text="ngập", posted_at=datetime(2026, 11, 27, tzinfo=UTC))
+                       for n in range(2)]).new_ids
+    for post in db.session.scalars(select(Post).where(Post.id.in_(ids))):
+        post.case_id = duplicate.id
+    db.session.commit()
+
+    operations.merge(duplicate, keep, officer, version=duplicate.version)
+
+    assert {p.case_id for p in db.session.scalars(select(Post))} == {keep.id}
+
+
 def test_officers_of_other_units_get_not_found(create_case, create_user):
     case = create_case()
     stranger = create_user("officer", unit_code="27478")

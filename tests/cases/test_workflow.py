@@ -17,6 +17,7 @@ ALLOWED = {
     ("received", "rejected"),
     ("verifying", "in_progress"),
     ("verifying", "rejected"),
+    ("verifying", "waiting"),
     ("in_progress", "waiting"),
     ("in_progress", "resolved"),
     ("waiting", "in_progress"),
@@ -129,3 +130,13 @@ def test_unknown_status_is_refused():
         check_transition("received", "teleported")
 
     assert error.value.code == "invalid_status"
+
+
+def test_a_waiting_case_goes_back_to_the_status_it_waited_from():
+    assert allowed_transitions("waiting", resume_status="verifying") == [Status.verifying]
+    plan = check_transition("waiting", "verifying", resume_status="verifying")
+    assert plan.to_status is Status.verifying and not plan.is_reopening
+    with pytest.raises(WorkflowError):
+        check_transition("waiting", "in_progress", resume_status="verifying")
+    with pytest.raises(WorkflowError):
+        check_transition("waiting", "verifying")

@@ -5,8 +5,8 @@ import unicodedata
 
 import pytest
 
-from app.collectors.textfold import fold
 from app.collectors.watchlists import Watchlist, WatchlistMatcher, to_query
+from app.core.text import fold
 
 VIETNAMESE_LETTERS = "aàáảãạăằắẳẵặâầấẩẫậeèéẻẽẹêềếểễệiìíỉĩịoòóỏõọôồốổỗộơờớởỡợuùúủũụưừứửữựyỳýỷỹỵđ"
 

@@ -1,0 +1,203 @@
+"""The supervisor's SLA dashboard: what is at risk or late now, on-time rates, backlog age.
+
+Read-only queries, limited to the units the user may see (permissions.py).
+On-time rates count the clocks that finished (met or missed) in the period.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from flask_babel import format_date
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy import case as when
+
+from app.cases import clocks
+from app.cases.calendars import HO_CHI_MINH_TIMEZONE
+from app.cases.models import PRIORITIES, Case
+from app.cases.permissions import restrict_to_visible
+from app.cases.sla_models import ClockState, SlaClock
+from app.cases.workflow import OPEN_STATUSES
+from app.extensions import db
+from app.units.models import Unit
+from app.users.models import User
+
+#: Periods offered for on-time rates, in days.
+PERIODS = (7, 30, 90)
+#: Backlog age buckets: (label, from days, to days or None).
+BACKLOG_BUCKETS = (
+    (_l("under 1 day"), 0, 1),
+    (_l("1–3 days"), 1, 3),
+    (_l("3–7 days"), 3, 7),
+    (_l("7–14 days"), 7, 14),
+    (_l("14–30 days"), 14, 30),
+    (_l("over 30 days"), 30, None),
+)
+ATTENTION_LIMIT = 100
+MET, BREACHED = ClockState.met.value, ClockState.breached.value
+
+
+@dataclass
+class Attention:
+    """Cases needing attention now: `rows` holds (case, clock view), `total` counts them all."""
+
+    rows: list = field(default_factory=list)
+    total: int = 0
+
+
+@dataclass(frozen=True)
+class OnTimeRow:
+    label: str
+    met: int
+    breached: int
+
+    @property
+    def total(self) -> int:
+        return self.met + self.breached
+
+    @property
+    def percent(self) -> float | None:
+        return round(100 * self.met / self.total, 1) if self.total else None
+
+
+@dataclass(frozen=True)
+class BacklogRow:
+    label: str
+    by_priority: dict
+    total: int
+
+
+def _clocks_in_scope(user: User):
+    return restrict_to_visible(select(SlaClock, Case).join(Case, SlaClock.case_id == Case.id), user)
+
+
+def attention(user: User, now: datetime) -> tuple[Attention, Attention]:
+    """(at risk, breached): open clocks past their warning time, and past their due time."""
+    open_clocks = _clocks_in_scope(user).where(SlaClock.stopped_at.is_(None))
+    late = or_(
+        SlaClock.state == BREACHED,
+        and_(SlaClock.state == ClockState.running.value, SlaClock.due_at < now),
+    )
+    risky = and_(
+        SlaClock.state == ClockState.running.value,
+        SlaClock.warn_at <= now,
+        SlaClock.due_at >= now,
+    )
+    results = []
+    for condition in (risky, late):
+        statement = open_clocks.where(condition)
+        total = db.session.scalar(select(func.count()).select_from(statement.subquery()))
+        rows = db.session.execute(
+            statement.order_by(SlaClock.due_at, SlaClock.id).limit(ATTENTION_LIMIT)
+        ).all()
+        results.append(
+            Attention(rows=[(case, clocks.view(clock, now)) for clock, case in rows], total=total)
+        )
+    return results[0], results[1]
+
+
+def _on_time(user: User, dimension, since: datetime, until: datetime, metric: str | None):
+    """(dimension value, met, breached) rows for clocks that finished between since and until."""
+    finished = restrict_to_visible(
+        select(dimension.label("dimension"), SlaClock.state.label("state"))
+        .select_from(SlaClock)
+        .join(Case, SlaClock.case_id == Case.id)
+        .where(
+            SlaClock.stopped_at >= since,
+            SlaClock.stopped_at < until,
+            SlaClock.state.in_((MET, BREACHED)),
+        ),
+        user,
+    )
+    if metric:
+        finished = finished.where(SlaClock.metric == metric)
+    # Grouping the outer query by a column works for expressions with bound
+    # parameters too (PostgreSQL would not match them in GROUP BY).
+    inner = finished.subquery()
+    statement = select(
+        inner.c.dimension,
+        func.sum(when((inner.c.state == MET, 1), else_=0)),
+        func.sum(when((inner.c.state == BREACHED, 1), else_=0)),
+    ).group_by(inner.c.dimension)
+    return db.session.execute(statement).all()
+
+
+def on_time_by_unit(user, since, until, metric, locale="vi") -> list[OnTimeRow]:
+    rows = _on_time(user, Case.unit_id, since, until, metric)
+    units = {
+        unit.id: unit.display_name(locale)
+        for unit in db.session.scalars(select(Unit).where(Unit.id.in_([r[0] for r in rows])))
+    }
+    result = [
+        OnTimeRow(units.get(unit_id, "—"), int(m or 0), int(b or 0)) for unit_id, m, b in rows
+    ]
+    return sorted(
+        result, key=lambda row: (row.percent if row.percent is not None else 101, row.label)
+    )
+
+
+def on_time_by_category(user, since, until, metric, labels: dict) -> list[OnTimeRow]:
+    rows = _on_time(user, Case.category, since, until, metric)
+    result = [OnTimeRow(str(labels.get(c, c)), int(m or 0), int(b or 0)) for c, m, b in rows]
+    return sorted(
+        result, key=lambda row: (row.percent if row.percent is not None else 101, row.label)
+    )
+
+
+def period_buckets(now: datetime, days: int) -> list[tuple[datetime, datetime]]:
+    """Local calendar days (for a week) or weeks (longer), oldest first, ending today."""
+    from zoneinfo import ZoneInfo
+
+    local = now.astimezone(ZoneInfo(HO_CHI_MINH_TIMEZONE))
+    end = local.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
+    step = timedelta(days=1 if days <= 7 else 7)
+    count = days if days <= 7 else -(-days // 7)
+    return [(end - step * (i + 1), end - step * i) for i in reversed(range(count))]
+
+
+def on_time_by_period(user, now, days, metric) -> list[OnTimeRow]:
+    buckets = period_buckets(now, days)
+    index = when(
+        *[(SlaClock.stopped_at < upper, position) for position, (_, upper) in enumerate(buckets)],
+        else_=len(buckets),
+    )
+    counts = {
+        position: (int(m or 0), int(b or 0))
+        for position, m, b in _on_time(user, index, buckets[0][0], buckets[-1][1], metric)
+    }
+    rows = []
+    for position, (lower, upper) in enumerate(buckets):
+        label = format_date(lower, "short")
+        if upper - lower > timedelta(days=1):
+            label += " – " + format_date(upper - timedelta(days=1), "short")
+        rows.append(OnTimeRow(label, *counts.get(position, (0, 0))))
+    return rows
+
+
+def backlog(user: User, now: datetime) -> list[BacklogRow]:
+    """Open cases by age since they were opened, split by priority."""
+    bucket = when(
+        *[
+            (Case.created_at > now - timedelta(days=upper), position)
+            for position, (_, _lower, upper) in enumerate(BACKLOG_BUCKETS)
+            if upper is not None
+        ],
+        else_=len(BACKLOG_BUCKETS) - 1,
+    )
+    inner = restrict_to_visible(
+        select(bucket.label("bucket"), Case.priority.label("priority")).where(
+            Case.status.in_([s.value for s in OPEN_STATUSES])
+        ),
+        user,
+    ).subquery()
+    statement = select(inner.c.bucket, inner.c.priority, func.count()).group_by(
+        inner.c.bucket, inner.c.priority
+    )
+    counts: dict[int, dict[str, int]] = {}
+    for position, priority, count in db.session.execute(statement):
+        counts.setdefault(position, {})[priority] = count
+    rows = []
+    for position, (label, _lower, _upper) in enumerate(BACKLOG_BUCKETS):
+        by_priority = {p: counts.get(position, {}).get(p, 0) for p in PRIORITIES}
+        rows.append(BacklogRow(str(label), by_priority, sum(by_priority.values())))
+    return rows

@@ -1,0 +1,163 @@
+"""Admin pages for SLA policies (list, edit, reorder) and calendars (slots, days off, làm bù)."""
+
+from datetime import date, timedelta
+
+import holidays as holidays_package
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from app.cases import calendar_store, policies
+from app.cases.admin_views import admin_required
+from app.cases.models import CATEGORIES, PRIORITIES
+from app.cases.sla_models import METRICS, DayKind, SlaCalendar, SlaPolicy
+from app.cases.views import bp
+from app.extensions import db
+from app.models import utcnow
+from app.units.models import Unit
+
+
+def _calendars() -> list[SlaCalendar]:
+    return list(db.session.scalars(select(SlaCalendar).order_by(SlaCalendar.name)))
+
+
+@bp.get("/admin/sla/policies")
+@admin_required
+def sla_policies():
+    return render_template(
+        "cases/sla_policies.html", policies=policies.ordered_policies(), metrics=METRICS
+    )
+
+
+@bp.route("/admin/sla/policies/new", methods=["GET", "POST"])
+@bp.route("/admin/sla/policies/<int:policy_id>", methods=["GET", "POST"])
+@admin_required
+def sla_policy(policy_id: int | None = None):
+    policy = db.session.get(SlaPolicy, policy_id) if policy_id else None
+    if policy_id and policy is None:
+        abort(404)
+    errors = {}
+    if request.method == "POST":
+        try:
+            policies.save_policy(policy, request.form.to_dict())
+        except policies.PolicyError as error:
+            db.session.rollback()
+            errors[error.field] = str(error)
+            flash(_("Please check these fields: %(fields)s", fields=error.field), "error")
+        else:
+            flash(_("Policy saved. Running clocks are being recomputed."), "success")
+            return redirect(url_for("cases.sla_policies"), code=303)
+    return render_template(
+        "cases/sla_policy_form.html",
+        policy=policy,
+        form=request.form if request.method == "POST" else None,
+        errors=errors,
+        metrics=METRICS,
+        categories=CATEGORIES,
+        priorities=PRIORITIES,
+        units=db.session.scalars(select(Unit).order_by(Unit.sort_order, Unit.name_vi)).all(),
+        calendars=_calendars(),
+    )
+
+
+@bp.post("/admin/sla/policies/<int:policy_id>/move")
+@admin_required
+def sla_policy_move(policy_id: int):
+    policy = db.session.get(SlaPolicy, policy_id) or abort(404)
+    policies.move_policy(policy, -1 if request.form.get("direction") == "up" else 1)
+    flash(_("Order saved. Running clocks are being recomputed."), "success")
+    return redirect(url_for("cases.sla_policies"), code=303)
+
+
+@bp.post("/admin/sla/policies/<int:policy_id>/delete")
+@admin_required
+def sla_policy_delete(policy_id: int):
+    policy = db.session.get(SlaPolicy, policy_id) or abort(404)
+    policies.delete_policy(policy)
+    flash(_("Policy deleted."), "success")
+    return redirect(url_for("cases.sla_policies"), code=303)
+
+
+@bp.route("/admin/sla/calendars", methods=["GET", "POST"])
+@bp.route("/admin/sla/calendars/<int:calendar_id>", methods=["GET", "POST"])
+@admin_required
+def sla_calendar(calendar_id: int | None = None):
+    """Without an id: the list and a form for a new calendar; with one: that calendar."""
+    row = db.session.get(SlaCalendar, calendar_id) if calendar_id else None
+    if calendar_id and row is None:
+        abort(404)
+    errors = {}
+    if request.method == "POST":
+        try:
+            row = calendar_store.save_calendar(
+                row,
+                name=request.form.get("name", ""),
+                timezone=request.form.get("timezone", ""),
+                holiday_country=request.form.get("holiday_country"),
+                weekly={day: request.form.get(f"slots_{day}", "") for day in range(7)},
+            )
+        except calendar_store.CalendarError as error:
+            db.session.rollback()
+            errors[error.field] = str(error)
+            flash(_("Please check these fields: %(fields)s", fields=error.field), "error")
+        else:
+            flash(_("Calendar saved. Running clocks are being recomputed."), "success")
+            return redirect(url_for("cases.sla_calendar", calendar_id=row.id), code=303)
+    return render_template(
+        "cases/sla_calendar.html",
+        calendar=row,
+        calendars=_calendars(),
+        form=request.form if request.method == "POST" else None,
+        errors=errors,
+        weekly={day: calendar_store.format_slots(row, day) if row else "" for day in range(7)},
+        upcoming=_upcoming_holidays(row),
+        day_kinds=list(DayKind),
+        today=utcnow().date(),
+    )
+
+
+@bp.post("/admin/sla/calendars/<int:calendar_id>/days")
+@admin_required
+def sla_calendar_add_day(calendar_id: int):
+    row = db.session.get(SlaCalendar, calendar_id) or abort(404)
+    try:
+        day = date.fromisoformat(request.form.get("day", ""))
+        calendar_store.add_day(
+            row, day, request.form.get("kind", ""), request.form.get("note", ""), current_user
+        )
+    except ValueError:
+        db.session.rollback()
+        flash(_("Choose a date and whether it is a day off or a make-up working day."), "error")
+    else:
+        flash(_("Day saved. Running clocks are being recomputed."), "success")
+    return redirect(url_for("cases.sla_calendar", calendar_id=row.id), code=303)
+
+
+@bp.post("/admin/sla/calendars/<int:calendar_id>/days/<int:day_id>/delete")
+@admin_required
+def sla_calendar_remove_day(calendar_id: int, day_id: int):
+    row = db.session.get(SlaCalendar, calendar_id) or abort(404)
+    try:
+        calendar_store.remove_day(row, day_id)
+    except calendar_store.CalendarError:
+        abort(404)
+    flash(_("Day removed. Running clocks are being recomputed."), "success")
+    return redirect(url_for("cases.sla_calendar", calendar_id=row.id), code=303)
+
+
+def _upcoming_holidays(row: SlaCalendar | None) -> list[tuple[date, str]]:
+    """The country's public holidays in the next twelve months, for the admin's reference."""
+    if row is None or not row.holiday_country:
+        return []
+    today = utcnow().date()
+    language = "en_US" if str(get_locale()) == "en" else "vi"
+    try:
+        listed = holidays_package.country_holidays(
+            row.holiday_country, years=[today.year, today.year + 1], language=language
+        )
+    except NotImplementedError:
+        return []
+    horizon = today + timedelta(days=365)
+    return sorted((day, name) for day, name in listed.items() if today <= day <= horizon)

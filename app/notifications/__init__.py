@@ -1,0 +1,1 @@
+"""In-app notifications and their email copies (SMTP, sent from the `emails` queue)."""

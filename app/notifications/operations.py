@@ -1,0 +1,162 @@
+"""Creating, listing and reading notifications, and handing their emails to the queue.
+
+Domains register how each kind reads with `register_renderer`, so this module
+knows nothing about cases or deadlines.
+"""
+
+import logging
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import func, select, update
+
+from app.core.bulk import insert_rows
+from app.extensions import db
+from app.models import utcnow
+from app.notifications.models import EmailStatus, Notification
+from app.users.models import User
+
+log = logging.getLogger(__name__)
+
+#: A failing address is retried each dispatch, at most this many times.
+MAX_EMAIL_ATTEMPTS = 5
+#: Notifications claimed per dispatch; the next minute takes the rest.
+DISPATCH_BATCH = 5000
+
+
+@dataclass(frozen=True)
+class Rendered:
+    title: str
+    text: str
+    #: A path inside the app, e.g. "/cases/12".
+    path: str | None = None
+
+
+_RENDERERS: dict[str, Callable[[Notification], Rendered]] = {}
+
+
+def register_renderer(kind: str, renderer: Callable[[Notification], Rendered]) -> None:
+    """Say how notifications of `kind` read; the renderer runs in the reader's language."""
+    _RENDERERS[kind] = renderer
+
+
+def render(notification: Notification) -> Rendered:
+    renderer = _RENDERERS.get(notification.kind)
+    if renderer is None:
+        return Rendered(notification.kind, "", None)
+    return renderer(notification)
+
+
+def add_notifications(rows: list[dict]) -> int:
+    """Insert notifications in the caller's transaction (keys: user_id, kind, case_id,
+    data, dedupe_key, deliver_at); returns how many."""
+    if not rows:
+        return 0
+    now = utcnow()
+    values = [
+        {
+            "case_id": None,
+            "data": {},
+            "dedupe_key": None,
+            "deliver_at": now,
+            **row,
+            "created_at": row.get("created_at", now),
+            "email_status": EmailStatus.pending.value,
+            "email_attempts": 0,
+        }
+        for row in rows
+    ]
+    return insert_rows(Notification.__table__, values)
+
+
+def _visible(user: User, now: datetime):
+    return select(Notification).where(
+        Notification.user_id == user.id, Notification.deliver_at <= now
+    )
+
+
+def unread_count(user: User, now: datetime | None = None) -> int:
+    statement = _visible(user, now or utcnow()).where(Notification.read_at.is_(None))
+    return db.session.scalar(select(func.count()).select_from(statement.subquery()))
+
+
+def list_for(user: User, now: datetime | None = None, limit: int = 100) -> list[Notification]:
+    """The user's delivered notifications, newest first."""
+    statement = _visible(user, now or utcnow()).order_by(
+        Notification.deliver_at.desc(), Notification.id.desc()
+    )
+    return list(db.session.scalars(statement.limit(limit)))
+
+
+def mark_read(user: User, notification_id: int | None = None) -> Notification | None:
+    """Mark one notification (or, without an id, all of them) read; returns the one."""
+    now = utcnow()
+    if notification_id is None:
+        db.session.execute(
+            update(Notification)
+            .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+            .values(read_at=now)
+        )
+        db.session.commit()
+        return None
+    notification = db.session.get(Notification, notification_id)
+    if notification is None or notification.user_id != user.id:
+        return None
+    notification.read_at = notification.read_at or now
+    db.session.commit()
+    return notification
+
+
+def dispatch_emails(now: datetime | None = None) -> int:
+    """Queue one email per user for the notifications that are due; returns how many users.
+
+    Claiming with UPDATE … WHERE email_status = 'pending' makes a second run,
+    or a concurrent one, find nothing to send.
+    """
+    from app.jobs import QueueUnavailable, enqueue
+    from app.notifications.tasks import send_notification_email
+
+    now = now or utcnow()
+    due = (
+        select(Notification.id)
+        .where(
+            Notification.email_status == EmailStatus.pending.value,
+            Notification.deliver_at <= now,
+        )
+        .order_by(Notification.id)
+        .limit(DISPATCH_BATCH)
+    )
+    ids = list(db.session.scalars(due))
+    if not ids:
+        return 0
+    if not current_app.config.get("MAIL_SERVER"):
+        _set_status(ids, EmailStatus.skipped)
+        db.session.commit()
+        return 0
+    claimed = db.session.execute(
+        update(Notification)
+        .where(Notification.id.in_(ids), Notification.email_status == EmailStatus.pending.value)
+        .values(email_status=EmailStatus.queued.value)
+        .returning(Notification.id, Notification.user_id)
+    ).all()
+    db.session.commit()
+    by_user: dict[int, list[int]] = defaultdict(list)
+    for notification_id, user_id in claimed:
+        by_user[user_id].append(notification_id)
+    for user_id, notification_ids in by_user.items():
+        try:
+            enqueue(send_notification_email, user_id, sorted(notification_ids))
+        except QueueUnavailable as error:
+            log.warning("emails not queued, retried next dispatch: %s", error)
+            _set_status(notification_ids, EmailStatus.pending)
+            db.session.commit()
+    return len(by_user)
+
+
+def _set_status(ids: list[int], status: EmailStatus) -> None:
+    db.session.execute(
+        update(Notification).where(Notification.id.in_(ids)).values(email_status=status.value)
+    )

@@ -1,0 +1,34 @@
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
+
+MAX_TEXTS = 256
+
+
+class TriageRequestSchema(Schema):
+    """POST /api/v1/triage: {"text": …} or {"texts": [… up to 256]}."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    text = fields.Str(validate=validate.Length(min=1, max=10000))
+    texts = fields.List(fields.Str(validate=validate.Length(min=1, max=10000)),
+                        validate=validate.Length(min=1, max=MAX_TEXTS))
+
+    @validates_schema
+    def one_of(self, data, **kwargs):
+        if ("text" in data) == ("texts" in data):
+            raise ValidationError("send either 'text' or 'texts'", "_schema")
+
+
+class PlaceQuerySchema(Schema):
+    q = fields.Str(required=True, validate=validate.Length(min=1, max=2000))
+
+
+class ReviewDecisionSchema(Schema):
+    """An analyst's decision on a post in the review queue."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    relevant = fields.Bool(required=True)
+    category = fields.Str(load_default=None, allow_none=True)
+    ward = fields.Str(load_default=None, allow_none=True)

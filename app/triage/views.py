@@ -1,0 +1,87 @@
+"""The triage review queue and the routing-rules admin page."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from app.cases.models import CATEGORIES
+from app.collectors.models import Post
+from app.extensions import db
+from app.triage.models import RoutingRule
+from app.triage.review import ReviewError, decide, review_queue
+from app.triage.routing import ensure_default_rules
+from app.units.models import LOCAL_KINDS, Unit
+
+bp = Blueprint("triage", __name__, template_folder="templates")
+
+
+def _require(*roles):
+    if current_user.role not in roles:
+        abort(403)
+
+
+def _local_units():
+    return db.session.scalars(select(Unit).where(Unit.kind.in_([k.value for k in LOCAL_KINDS])).order_by(Unit.name_vi)).all()
+
+
+@bp.get("/triage/review")
+@login_required
+def review():
+    _require("analyst", "admin")
+    page = db.paginate(review_queue(), page=request.args.get("page", 1, type=int), per_page=20, error_out=False)
+    return render_template("triage/review.html", page=page, categories=CATEGORIES, wards=_local_units())
+
+
+@bp.post("/triage/review/<int:post_id>")
+@login_required
+def review_post(post_id: int):
+    _require("analyst", "admin")
+    post = db.session.get(Post, post_id) or abort(404)
+    relevant = request.form.get("relevant") == "yes"
+    try:
+        decide(post, current_user, relevant=relevant, category=request.form.get("category") or None,
+               ward_code=request.form.get("ward") or None)
+    except ReviewError as error:
+        db.session.rollback()
+        flash(_("Not saved: %(reason)s", reason=str(error)), "error")
+    else:
+        flash(_("Decision saved; it will also teach the next model."), "success")
+    return redirect(url_for("triage.review"), code=303)
+
+
+@bp.get("/admin/routing")
+@login_required
+def routing_rules():
+    _require("admin")
+    ensure_default_rules()
+    rules = db.session.scalars(select(RoutingRule).order_by(RoutingRule.position, RoutingRule.id)).all()
+    units = db.session.scalars(select(Unit).order_by(Unit.sort_order, Unit.name_vi)).all()
+    return render_template("triage/routing.html", rules=rules, units=units, categories=CATEGORIES)
+
+
+@bp.post("/admin/routing")
+@login_required
+def save_routing_rule():
+    _require("admin")
+    rule_id = request.form.get("id", type=int)
+    rule = db.session.get(RoutingRule, rule_id) if rule_id else RoutingRule()
+    if rule is None:
+        abort(404)
+    target = request.form.get("target")
+    unit = db.session.scalar(select(Unit).where(Unit.code == request.form.get("unit", "")))
+    position = request.form.get("position", type=int)
+    if position is None or target not in ("ward", "unit") or (target == "unit" and unit is None):
+        flash(_("A rule needs a position and a target unit."), "error")
+        return redirect(url_for("triage.routing_rules"), code=303)
+    rule.position = position
+    rule.category = request.form.get("category") or None
+    rule.requires_ward = request.form.get("requires_ward") == "on" or target == "ward"
+    rule.target = target
+    rule.target_unit = unit if target == "unit" else None
+    rule.description = request.form.get("description", "").strip()
+    rule.is_active = request.form.get("is_active") == "on"
+    db.session.add(rule)
+    db.session.commit()
+    flash(_("Routing rule saved."), "success")
+    return redirect(url_for("triage.routing_rules"), code=303)

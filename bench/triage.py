@@ -1,0 +1,85 @@
+"""End-to-end triage throughput: stored post -> model -> place -> clustering -> case.
+
+    python -m bench triage [--posts N]
+
+Uses its own PostgreSQL database (recreated each run), stores N realistic posts
+from the labelled dataset (dev + test splits, so not the training texts), then
+runs the real triage job over them in one process, as one RQ worker would, with
+the trained transformer in the loop. Loading the model happens once per worker
+and is reported apart.
+"""
+
+import json
+import random
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import psycopg
+
+from bench.common import ADMIN_DSN
+
+DATA = Path(__file__).resolve().parent.parent / "data" / "triage"
+DATABASE = "socialbeat_bench_triage"
+
+
+def _fresh_database() -> str:
+    with psycopg.connect(ADMIN_DSN, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{DATABASE}"')
+    return f"postgresql+psycopg://postgres@127.0.0.1:5432/{DATABASE}"
+
+
+def _texts() -> list[str]:
+    texts = []
+    for name in ("dev", "test"):
+        for line in (DATA / f"{name}.jsonl").read_text(encoding="utf-8").splitlines():
+            texts.append(json.loads(line)["text"])
+    return texts
+
+
+def run(total: int = 3000, batch: int = 64) -> None:
+    from flask_migrate import upgrade
+
+    from app import create_app
+    from app.collectors.base import PostData
+    from app.collectors.operations import store_posts
+    from app.extensions import db
+    from app.triage import tasks
+    from app.triage.model import load_classifier
+    from app.units.operations import load_hcmc
+    from config import Config
+
+    config = type("BenchConfig", (Config,), {"SQLALCHEMY_DATABASE_URI": _fresh_database(), "JOBS_MODE": "inline"})
+    app = create_app(config)
+    rng = random.Random(7)
+    texts = _texts()
+    start = datetime(2026, 11, 25, tzinfo=UTC)
+    with app.app_context():
+        upgrade()
+        load_hcmc()
+        posts = [
+            PostData(source=rng.choice(["facebook", "zalo", "x", "youtube"]), external_id=str(n),
+                     text=texts[n % len(texts)] + ("" if n < len(texts) else f" #{n // len(texts)}"),
+                     posted_at=start + timedelta(minutes=n), likes=rng.randint(0, 300))
+            for n in range(total)
+        ]
+        post_ids = store_posts(posts).new_ids
+        began = time.perf_counter()
+        classifier = load_classifier()
+        classifier.predict(["khởi động mô hình"])
+        print(f"triage benchmark: model {classifier.model_version} loaded in {time.perf_counter() - began:.1f} s")
+        tasks.MODEL_BATCH = batch
+        began = time.perf_counter()
+        counts = {"done": 0, "skipped": 0, "failed": 0}
+        for offset in range(0, len(post_ids), 256):
+            for key, value in tasks.triage_posts(post_ids[offset : offset + 256]).items():
+                counts[key] += value
+        elapsed = time.perf_counter() - began
+        cases = db.session.execute(db.text("SELECT count(*) FROM cases")).scalar()
+        linked = db.session.execute(db.text("SELECT count(*) FROM posts WHERE case_id IS NOT NULL")).scalar()
+        review = db.session.execute(db.text("SELECT count(*) FROM posts WHERE needs_review")).scalar()
+    print(f"  {counts['done']} posts triaged ({counts['failed']} failed): {linked} linked to {cases} cases, "
+          f"{review} sent to review")
+    print(f"triage end to end (stored post -> case, batch {batch}): {total / elapsed:.0f} posts/s "
+          f"({elapsed:.1f} s for {total})")
