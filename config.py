@@ -86,6 +86,14 @@ class Config:
     MAIL_FROM = os.environ.get("MAIL_FROM", "socialbeat@localhost")
     #: The app's public address, for links in notification emails (e.g. https://socialbeat.example.vn).
     APP_BASE_URL = os.environ.get("APP_BASE_URL", "")
+    #: Where citizens' photos are kept (EXIF removed); served to signed-in staff only.
+    PUBLIC_UPLOAD_DIR = os.environ.get("PUBLIC_UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
+    #: Reports and feedback answers one client address may send per hour on the public portal.
+    PUBLIC_REPORTS_PER_HOUR = int(os.environ.get("PUBLIC_REPORTS_PER_HOUR", "5"))
+    PUBLIC_FEEDBACK_PER_HOUR = int(os.environ.get("PUBLIC_FEEDBACK_PER_HOUR", "20"))
+    #: The Open311 jurisdiction_id this server answers for, and the contact in its discovery.
+    OPEN311_JURISDICTION_ID = os.environ.get("OPEN311_JURISDICTION_ID", "hochiminhcity.gov.vn")
+    OPEN311_CONTACT = os.environ.get("OPEN311_CONTACT", "socialbeat@localhost")
 
 
 class TestConfig(Config):

@@ -55,6 +55,7 @@ def _register_models() -> None:
     import app.cases.models  # noqa: F401
     import app.collectors.models  # noqa: F401
     import app.notifications.models  # noqa: F401
+    import app.public.models  # noqa: F401
     import app.triage.models  # noqa: F401
     import app.units.models  # noqa: F401
     import app.users.models  # noqa: F401
@@ -79,6 +80,8 @@ def _register_blueprints(app: Flask) -> None:
     from app.collectors.views import bp as collectors_bp
     from app.core.views import bp as core_bp
     from app.notifications.views import bp as notifications_bp
+    from app.public.open311 import bp as open311_bp
+    from app.public.views import bp as public_bp
     from app.triage import api as _triage_api  # noqa: F401  (routes on the api blueprint)
     from app.triage.views import bp as triage_bp
     from app.units import api as _units_api  # noqa: F401
@@ -91,12 +94,15 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(triage_bp)
     app.register_blueprint(notifications_bp)
     app.register_blueprint(api)
+    app.register_blueprint(public_bp)
+    app.register_blueprint(open311_bp)
 
 
 def _register_cli(app: Flask) -> None:
     from app.cases.sla_cli import sla_cli
     from app.collectors.cli import collect_cli
     from app.core.cli import demo_cli, worker_command
+    from app.triage.cli import triage_cli
     from app.units.cli import units_cli
     from app.users.cli import users_cli
 
@@ -106,3 +112,4 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(worker_command)
+    app.cli.add_command(triage_cli)

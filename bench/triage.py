@@ -46,7 +46,7 @@ def run(total: int = 3000, batch: int = 64) -> None:
     from app.collectors.operations import store_posts
     from app.extensions import db
     from app.triage import tasks
-    from app.triage.model import load_classifier
+    from app.triage.model.inference import load_classifier
     from app.units.operations import load_hcmc
     from config import Config
 

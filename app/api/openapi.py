@@ -104,6 +104,9 @@ def build_spec() -> dict:
         spec.path(path=path, operations=operations)
     document = spec.to_dict()
     document["security"] = [{"bearer": []}]
+    from app.public.open311_openapi import open311_paths
+
+    document["paths"].update(open311_paths())
     return document
 
 

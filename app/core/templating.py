@@ -17,6 +17,7 @@ NAVIGATION: list[tuple[str, object, tuple[str, ...]]] = [
     ("cases.response_templates", _l("Response templates"), ("admin",)),
     ("cases.sla_policies", _l("SLA policies"), ("admin",)),
     ("cases.sla_calendar", _l("Calendars"), ("admin",)),
+    ("public.index", _l("Citizen portal"), ("officer", "supervisor", "analyst", "admin")),
 ]
 
 

@@ -98,6 +98,10 @@ def _open_case(post: Post, analysis: Analysis, features, now: datetime) -> Case:
         first_seen_at=post.posted_at,
         now=now,
     )
+    # A case opened from a citizen's report answers to the code the citizen was given.
+    if post.tracking_code and db.session.scalar(select(Case.id).where(Case.code == post.tracking_code)) is None:
+        case.code = post.tracking_code
+        operations.refresh_search_text(case)
     operations.record_event(
         case, EventKind.triage, None, body="; ".join(analysis.reasons),
         data={"post_id": post.id, "model_version": analysis.model_version, "confidence": analysis.confidence},

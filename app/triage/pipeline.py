@@ -75,7 +75,7 @@ def place_of(text: str) -> dict | None:
 
 def analyse(texts: list[str], *, urls: list[str | None] | None = None, place_texts=None) -> list[Analysis]:
     """Triage texts without storing anything: one batched model call, then per-text rules."""
-    from app.triage.model import load_classifier
+    from app.triage.model.inference import load_classifier
 
     predictions = load_classifier().predict(texts)
     results = []

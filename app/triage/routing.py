@@ -35,7 +35,10 @@ class RoutingDecision:
 
 
 def ensure_default_rules() -> int:
-    """Create the default rules when there are none yet; returns how many were created."""
+    """Create the default rules when there are none yet; returns how many were created.
+
+    Flushes but does not commit: it runs inside the caller's transaction (triage's savepoints).
+    """
     if db.session.scalar(select(RoutingRule.id).limit(1)) is not None:
         return 0
     units = {u.code: u for u in db.session.scalars(select(Unit).where(Unit.kind.not_in(["ward", "commune"])))}
@@ -45,7 +48,7 @@ def ensure_default_rules() -> int:
             target="ward" if target == "ward" else "unit",
             target_unit=None if target == "ward" else units[target], description=description,
         ))
-    db.session.commit()
+    db.session.flush()
     return len(DEFAULT_RULES)
 
 

@@ -54,7 +54,8 @@ def review_post(post_id: int):
 @login_required
 def routing_rules():
     _require("admin")
-    ensure_default_rules()
+    if ensure_default_rules():
+        db.session.commit()
     rules = db.session.scalars(select(RoutingRule).order_by(RoutingRule.position, RoutingRule.id)).all()
     units = db.session.scalars(select(Unit).order_by(Unit.sort_order, Unit.name_vi)).all()
     return render_template("triage/routing.html", rules=rules, units=units, categories=CATEGORIES)

@@ -17,6 +17,7 @@ from app.collectors.operations import enqueue_triage, store_posts
 from app.collectors.tasks import sweep_pending_posts
 from app.extensions import db
 from tests.conftest import TEST_REDIS_URL
+from tests.fakes import KeywordClassifier
 
 # A worker whose triage is slow, so the test can kill it half-way.
 SLOW_WORKER = textwrap.dedent("""
@@ -24,14 +25,19 @@ SLOW_WORKER = textwrap.dedent("""
     from redis import Redis
     from rq import SimpleWorker
     from app import create_app
-    import app.triage.pipeline as pipeline
+    import app.triage.intake as intake
+    import app.triage.model.inference as inference
+    import app.triage.tasks as tasks
     from tests.conftest import make_config
+    from tests.fakes import KeywordClassifier
 
-    real = pipeline.process_post
-    def slow(post):
+    inference.load_classifier = lambda path=None: KeywordClassifier()
+    tasks.MODEL_BATCH = 2
+    real = intake.apply
+    def slow(*args):
         time.sleep(0.4)
-        real(post)
-    pipeline.process_post = slow
+        real(*args)
+    intake.apply = slow
     app = create_app(make_config(sys.argv[1]))
     with app.app_context():
         SimpleWorker(["triage"], connection=Redis.from_url(sys.argv[2])).work(burst=True)
@@ -46,7 +52,8 @@ def _statuses():
     }
 
 
-def test_killed_worker_then_sweeper_triages_every_post_once(app, app_context, database_url):
+def test_killed_worker_then_sweeper_triages_every_post_once(app, app_context, database_url, monkeypatch):
+    monkeypatch.setattr("app.triage.model.inference.load_classifier", lambda path=None: KeywordClassifier())
     posts = [
         PostData(
             source="zalo",

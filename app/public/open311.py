@@ -1,0 +1,219 @@
+"""Open311 GeoReport v2 under /open311/v2, in JSON and XML (the extension picks the format).
+
+Reading needs no key; posting a request needs `api_key`, which is a user's API
+token (`flask --app wsgi users token EMAIL`). What is shown follows the
+portal's rule (see app/public/__init__.py): lists hold only cases with a public
+response; an exact id or token answers for its own case, masked.
+"""
+
+from datetime import UTC, datetime, timedelta
+
+from flask import Blueprint, current_app, request, url_for
+from flask_babel import get_locale
+
+from app.cases.codes import normalize_code
+from app.cases.models import CATEGORIES, Case
+from app.cases.workflow import OPEN_STATUSES
+from app.extensions import csrf, db
+from app.models import utcnow
+from app.public import open311_format as fmt_
+from app.public import operations, reports
+from app.users.operations import user_for_token
+
+bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
+csrf.exempt(bp)
+
+FORMAT = "<any(json, xml):fmt>"
+DEFAULT_WINDOW_DAYS = 90
+MAX_RESULTS = 1000
+SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
+
+
+class Open311Error(Exception):
+    """An error answered with the spec's error list."""
+
+    def __init__(self, status: int, description: str):
+        super().__init__(description)
+        self.status, self.description = status, description
+
+
+@bp.errorhandler(Open311Error)
+def _handle(error: Open311Error):
+    return fmt_.errors(error.status, error.description, request.view_args.get("fmt", "json"))
+
+
+def _check_jurisdiction() -> None:
+    given = request.values.get("jurisdiction_id") or _values().get("jurisdiction_id")
+    if given and given != current_app.config["OPEN311_JURISDICTION_ID"]:
+        raise Open311Error(404, "jurisdiction_id not found")
+
+
+def _locale() -> str:
+    return str(get_locale() or "vi")
+
+
+@bp.get(f"/discovery.{FORMAT}")
+def discovery(fmt: str):
+    document = {
+        "changeset": "2026-11-28T00:00:00+07:00",
+        "contact": current_app.config["OPEN311_CONTACT"],
+        "key_service": "Ask the city's Social Beat administrator for an API token.",
+        "endpoints": [
+            {
+                "specification": SPECIFICATION,
+                "url": url_for("open311.services", fmt="json", _external=True).rsplit("/", 1)[0],
+                "changeset": "2026-11-28T00:00:00+07:00",
+                "type": "production",
+                "formats": ["application/json", "text/xml"],
+            }
+        ],
+    }
+    return fmt_.render(document, "discovery", fmt)
+
+
+@bp.get(f"/services.{FORMAT}")
+def services(fmt: str):
+    _check_jurisdiction()
+    return fmt_.render([fmt_.service(code) for code in CATEGORIES], "services", fmt)
+
+
+@bp.get(f"/services/<service_code>.{FORMAT}")
+def service_definition(service_code: str, fmt: str):
+    _check_jurisdiction()
+    if service_code not in CATEGORIES:
+        raise Open311Error(404, f"service_code {service_code} not found")
+    return fmt_.render(fmt_.service_definition(service_code), "service_definition", fmt)
+
+
+def _datetime(name: str) -> datetime | None:
+    raw = request.args.get(name)
+    if not raw:
+        return None
+    try:
+        value = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError as error:
+        raise Open311Error(400, f"{name} is not a W3C date-time") from error
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _listed(statement) -> list[dict]:
+    cases = db.session.scalars(statement.limit(MAX_RESULTS)).all()
+    return [
+        fmt_.service_request(operations.to_public(c, with_timeline=False), _locale()) for c in cases
+    ]
+
+
+@bp.get(f"/requests.{FORMAT}")
+def list_requests(fmt: str):
+    _check_jurisdiction()
+    ids = [i.strip() for i in request.args.get("service_request_id", "").split(",") if i.strip()]
+    if ids:
+        found = [operations.find_case(i) for i in ids[:MAX_RESULTS]]
+        items = [
+            fmt_.service_request(operations.to_public(case, with_timeline=False), _locale())
+            for case in found
+            if isinstance(case, Case)
+        ]
+        return fmt_.render(items, "service_requests", fmt)
+    start, end = _datetime("start_date"), _datetime("end_date")
+    if start is None:
+        start = (end or utcnow()) - timedelta(days=DEFAULT_WINDOW_DAYS)
+    statement = operations.listed_cases().where(Case.created_at >= start)
+    if end is not None:
+        statement = statement.where(Case.created_at <= end)
+    codes = [c for c in request.args.get("service_code", "").split(",") if c]
+    if codes:
+        statement = statement.where(Case.category.in_(codes))
+    statuses = {s for s in request.args.get("status", "").split(",") if s}
+    if statuses - {"open", "closed"}:
+        raise Open311Error(400, "status must be open, closed or both")
+    if len(statuses) == 1:
+        open_values = [s.value for s in OPEN_STATUSES]
+        statement = statement.where(
+            Case.status.in_(open_values) if "open" in statuses else Case.status.not_in(open_values)
+        )
+    statement = statement.order_by(Case.created_at.desc(), Case.id.desc())
+    return fmt_.render(_listed(statement), "service_requests", fmt)
+
+
+@bp.get(f"/requests/<request_id>.{FORMAT}")
+def get_request(request_id: str, fmt: str):
+    _check_jurisdiction()
+    found = operations.find_case(request_id)
+    if not isinstance(found, Case):
+        raise Open311Error(404, f"service_request_id {request_id} not found")
+    item = fmt_.service_request(operations.to_public(found, with_timeline=False), _locale())
+    return fmt_.render([item], "service_requests", fmt)
+
+
+@bp.get(f"/tokens/<token>.{FORMAT}")
+def get_token(token: str, fmt: str):
+    _check_jurisdiction()
+    found = operations.find_case(token)
+    if found is None:
+        raise Open311Error(404, f"token {token} not found")
+    request_id = found.code if isinstance(found, Case) else None
+    return fmt_.render(
+        [{"service_request_id": request_id, "token": normalize_code(token)}],
+        "service_requests",
+        fmt,
+    )
+
+
+def _values():
+    """The POST's fields: a form, as the spec says, or a JSON object."""
+    body = request.get_json(silent=True)
+    return body if isinstance(body, dict) else request.values
+
+
+def _float(name: str) -> float | None:
+    raw = _values().get(name)
+    if raw in (None, ""):
+        return None
+    try:
+        return float(raw)
+    except ValueError as error:
+        raise Open311Error(400, f"{name} must be a number") from error
+
+
+@bp.post(f"/requests.{FORMAT}")
+def create_request(fmt: str):
+    values = _values()
+    if user_for_token(values.get("api_key", "")) is None:
+        raise Open311Error(403, "api_key is missing or not valid")
+    _check_jurisdiction()
+    service_code = values.get("service_code", "")
+    if service_code not in CATEGORIES:
+        raise Open311Error(400, "service_code is missing or not valid")
+    lat, lon = _float("lat"), _float("long")
+    address = (values.get("address_string") or values.get("attribute[place]") or "").strip()
+    if (lat is None or lon is None) and not address and not values.get("address_id"):
+        raise Open311Error(400, "a location is required: lat and long, or address_string")
+    description = (values.get("description") or "").strip()
+    if len(description) > reports.MAX_DESCRIPTION:
+        raise Open311Error(400, f"description is longer than {reports.MAX_DESCRIPTION} characters")
+    name = " ".join(v for v in (values.get("first_name"), values.get("last_name")) if v)
+    fields = {
+        "text": description or f"{fmt_.service(service_code)['service_name']}: {address}",
+        "place": address,
+        "lat": lat,
+        "lon": lon,
+        "service_code": service_code,
+        "jurisdiction_id": values.get("jurisdiction_id"),
+        # The calling system collected these from the citizen, with the citizen's consent.
+        "contact_consent": True,
+        "contact_name": name,
+        "contact_phone": values.get("phone"),
+        "contact_email": values.get("email"),
+    }
+    media = [values["media_url"]] if values.get("media_url") else []
+    try:
+        filed = reports.file_report(fields, media)
+    except reports.ReportError as error:
+        raise Open311Error(400, error.message) from error
+    answer = {
+        "token": filed.post.tracking_code,
+        "service_notice": "Use the token to look the request up at tokens/{token}.",
+        "account_id": None,
+    }
+    return fmt_.render([answer], "service_requests", fmt, 201)

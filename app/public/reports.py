@@ -1,0 +1,97 @@
+"""Filing a citizen report from the portal form or Open311: checks, photo, then the intake pipeline."""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from app.collectors.base import InvalidItem
+from app.collectors.intake import submit_citizen_report
+from app.collectors.models import Post
+from app.extensions import db
+from app.units.models import LOCAL_KINDS, Unit
+
+MAX_DESCRIPTION = 4000
+#: The form field that people never see and bots fill in.
+HONEYPOT_FIELD = "website"
+
+
+class ReportError(ValueError):
+    """A report that cannot be filed; `field` names the form field at fault."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.message, self.field = message, field
+
+
+@dataclass(frozen=True)
+class Filed:
+    post: Post
+    #: The gazetteer's reading of the place, to show the citizen what was understood.
+    place: dict | None
+
+
+def is_spam_trap(form: Mapping) -> bool:
+    """Whether the hidden honeypot field was filled in (only bots do)."""
+    return bool(str(form.get(HONEYPOT_FIELD) or "").strip())
+
+
+def ward_by_code(code: str | None) -> Unit | None:
+    """A ward, commune or special zone by its official code."""
+    if not code:
+        return None
+    return db.session.scalar(
+        select(Unit).where(Unit.code == code, Unit.kind.in_([k.value for k in LOCAL_KINDS]))
+    )
+
+
+def place_text(typed: str | None, ward_code: str | None) -> str:
+    """The place as the pipeline reads it: the chosen ward's name, then what was typed."""
+    ward = ward_by_code(ward_code)
+    parts = [ward.name_vi] if ward else []
+    if (typed or "").strip():
+        parts.append(typed.strip())
+    return ", ".join(parts)
+
+
+def file_report(fields: Mapping, media_urls: list[str] | None = None) -> Filed:
+    """Validate and submit a report; returns the stored post with its tracking code.
+
+    `fields`: text, place, ward (code), lat, lon, submission_id, contact_name,
+    contact_phone, contact_email, contact_consent.
+    """
+    from app.triage.pipeline import place_of
+
+    text = str(fields.get("text") or "").strip()
+    if not text:
+        raise ReportError(_("Please describe the problem."), "text")
+    if len(text) > MAX_DESCRIPTION:
+        raise ReportError(
+            _("The description is longer than %(max)d characters.", max=MAX_DESCRIPTION), "text"
+        )
+    if fields.get("ward") and ward_by_code(fields.get("ward")) is None:
+        raise ReportError(_("Unknown ward."), "ward")
+    place = place_text(fields.get("place"), fields.get("ward"))
+    report = {
+        "text": text,
+        "place": place,
+        "lat": fields.get("lat"),
+        "lon": fields.get("lon"),
+        "media_urls": list(media_urls or []),
+        "submission_id": fields.get("submission_id"),
+        "contact_consent": fields.get("contact_consent"),
+        "contact_name": fields.get("contact_name"),
+        "contact_phone": fields.get("contact_phone"),
+        "contact_email": fields.get("contact_email"),
+    }
+    for extra in ("service_code", "jurisdiction_id"):
+        if fields.get(extra):
+            report[extra] = fields[extra]
+    try:
+        post = submit_citizen_report(report)
+    except InvalidItem as error:
+        raise ReportError(
+            _("The report could not be filed: %(reason)s", reason=str(error))
+        ) from error
+    return Filed(post=post, place=place_of(place) if place else None)

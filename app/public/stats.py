@@ -1,0 +1,87 @@
+"""Per-unit transparency figures: counts, on-time rate, median handling time, satisfaction."""
+
+import statistics
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import case as when
+from sqlalchemy import func, select
+
+from app.cases.models import Case
+from app.cases.sla_models import ClockState, SlaClock
+from app.cases.workflow import OPEN_STATUSES
+from app.extensions import db
+from app.public.operations import satisfaction_by_unit
+from app.units.models import Unit
+
+PERIOD_DAYS = 90
+
+
+@dataclass
+class UnitFigures:
+    unit: Unit
+    received: int = 0
+    responded: int = 0
+    open_now: int = 0
+    met: int = 0
+    breached: int = 0
+    median_hours: float | None = None
+    feedback_count: int = 0
+    average_score: float | None = None
+    solved_count: int = 0
+
+    @property
+    def on_time_percent(self) -> float | None:
+        total = self.met + self.breached
+        return round(100 * self.met / total, 1) if total else None
+
+
+def unit_figures(now: datetime, days: int = PERIOD_DAYS) -> list[UnitFigures]:
+    """Figures for every unit with cases in the last `days`, most cases first."""
+    since = now - timedelta(days=days)
+    figures: dict[int, UnitFigures] = {}
+
+    def row(unit_id: int) -> UnitFigures:
+        if unit_id not in figures:
+            figures[unit_id] = UnitFigures(unit=db.session.get(Unit, unit_id))
+        return figures[unit_id]
+
+    open_values = [s.value for s in OPEN_STATUSES]
+    counts = select(
+        Case.unit_id,
+        func.count(Case.id),
+        func.sum(when((Case.status.in_(open_values), 1), else_=0)),
+    ).where(Case.created_at >= since, Case.duplicate_of_id.is_(None))
+    for unit_id, received, open_now in db.session.execute(counts.group_by(Case.unit_id)):
+        row(unit_id).received, row(unit_id).open_now = received, int(open_now or 0)
+
+    durations: dict[int, list[float]] = {}
+    answered = select(Case.unit_id, Case.created_at, Case.public_response_at).where(
+        Case.public_response_at >= since
+    )
+    for unit_id, created_at, responded_at in db.session.execute(answered):
+        durations.setdefault(unit_id, []).append((responded_at - created_at).total_seconds() / 3600)
+    for unit_id, hours in durations.items():
+        row(unit_id).responded = len(hours)
+        row(unit_id).median_hours = round(statistics.median(hours), 1)
+
+    clocks = (
+        select(SlaClock.state, Case.unit_id, func.count(SlaClock.id))
+        .join(Case, SlaClock.case_id == Case.id)
+        .where(
+            SlaClock.metric == "respond",
+            SlaClock.stopped_at >= since,
+            SlaClock.state.in_((ClockState.met.value, ClockState.breached.value)),
+        )
+        .group_by(SlaClock.state, Case.unit_id)
+    )
+    for state, unit_id, count in db.session.execute(clocks):
+        if state == ClockState.met.value:
+            row(unit_id).met = count
+        else:
+            row(unit_id).breached = count
+
+    for unit_id, (count, average, solved) in satisfaction_by_unit(since).items():
+        item = row(unit_id)
+        item.feedback_count, item.average_score, item.solved_count = count, average, solved
+    return sorted(figures.values(), key=lambda f: (-f.received, f.unit.name_vi))

@@ -1,0 +1,183 @@
+"""The citizens' portal under /public: thin handlers over operations, reports and stats."""
+
+import uuid
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import login_required
+from sqlalchemy import select
+
+from app.cases.calendars import HO_CHI_MINH_TIMEZONE
+from app.cases.codes import normalize_code
+from app.cases.models import CATEGORIES
+from app.extensions import db
+from app.models import utcnow
+from app.public import operations, ratelimit, reports, stats
+from app.public.labels import CLASSIFYING, PLAIN_STATUS, SCORES
+from app.public.photos import PhotoError, store_photo
+from app.units.models import LOCAL_KINDS, FormerDistrict, Unit
+
+bp = Blueprint(
+    "public",
+    __name__,
+    url_prefix="/public",
+    template_folder="templates",
+    static_folder="static",
+)
+PER_PAGE = 20
+
+
+@bp.context_processor
+def _public_labels() -> dict:
+    return {"plain_status": PLAIN_STATUS, "plain_classifying": CLASSIFYING, "scores": SCORES}
+
+
+def _wards() -> list[Unit]:
+    kinds = [k.value for k in LOCAL_KINDS]
+    return db.session.scalars(select(Unit).where(Unit.kind.in_(kinds)).order_by(Unit.name_vi)).all()
+
+
+def _districts() -> list[FormerDistrict]:
+    return db.session.scalars(select(FormerDistrict).order_by(FormerDistrict.name)).all()
+
+
+@bp.get("/")
+def index():
+    return render_template("public/index.html")
+
+
+@bp.get("/track")
+def track():
+    code = normalize_code(request.args.get("code", ""))
+    if code is None:
+        error = _("This is not a valid tracking code. It looks like HCM-7K3M-Q9XW5.")
+        return render_template("public/index.html", error=error, code=request.args.get("code")), 400
+    return redirect(url_for("public.case", code=code))
+
+
+@bp.get("/cases/<code>")
+def case(code: str):
+    found = operations.lookup(code)
+    if found is None:
+        return render_template("public/not_found.html", code=code), 404
+    return render_template("public/case.html", lookup=found, case=found.case)
+
+
+@bp.post("/cases/<code>/feedback")
+def feedback(code: str):
+    found = operations.find_case(code)
+    if found is None or found is True:
+        return render_template("public/not_found.html", code=code), 404
+    if not ratelimit.hit("feedback", current_app.config["PUBLIC_FEEDBACK_PER_HOUR"]):
+        return render_template("public/too_many.html"), 429
+    solved = request.form.get("solved")
+    score = request.form.get("score", type=int)
+    try:
+        if solved not in ("yes", "no"):
+            raise operations.FeedbackError(_("Please say whether the problem is solved."))
+        operations.give_feedback(found, is_solved=solved == "yes", score=score)
+    except operations.FeedbackError as error:
+        found_view = operations.lookup(code)
+        return render_template(
+            "public/case.html", lookup=found_view, case=found_view.case, feedback_error=str(error)
+        ), 422
+    return redirect(url_for("public.case", code=found.code, thanks=1))
+
+
+def _local_day(value: str | None, plus_days: int = 0) -> datetime | None:
+    try:
+        day = datetime.strptime(value or "", "%Y-%m-%d")
+    except ValueError:
+        return None
+    return (day + timedelta(days=plus_days)).replace(tzinfo=ZoneInfo(HO_CHI_MINH_TIMEZONE))
+
+
+@bp.get("/browse")
+def browse():
+    args = request.args
+    filters = operations.BrowseFilters(
+        q=args.get("q", "").strip(),
+        ward=args.get("ward", ""),
+        district=args.get("district", ""),
+        category=args.get("category", "") if args.get("category") in CATEGORIES else "",
+        date_from=_local_day(args.get("date_from")),
+        date_to=_local_day(args.get("date_to"), plus_days=1),
+    )
+    page = db.paginate(
+        operations.browse_query(filters),
+        page=args.get("page", 1, type=int),
+        per_page=PER_PAGE,
+        error_out=False,
+    )
+    items = [operations.to_public(case, with_timeline=False) for case in page.items]
+    return render_template(
+        "public/browse.html",
+        page=page,
+        items=items,
+        filters=filters,
+        wards=_wards(),
+        districts=_districts(),
+        categories=CATEGORIES,
+    )
+
+
+@bp.get("/units")
+def units():
+    return render_template(
+        "public/units.html", figures=stats.unit_figures(utcnow()), days=stats.PERIOD_DAYS
+    )
+
+
+@bp.route("/report", methods=["GET", "POST"])
+def report():
+    if request.method == "GET":
+        return _report_form({"submission_id": uuid.uuid4().hex})
+    form = request.form
+    if reports.is_spam_trap(form):
+        return _report_form(form, error=_("The report could not be accepted."), status=400)
+    if not ratelimit.hit("report", current_app.config["PUBLIC_REPORTS_PER_HOUR"]):
+        return render_template("public/too_many.html"), 429
+    media_urls = []
+    photo = request.files.get("photo")
+    try:
+        if photo and photo.filename:
+            name = store_photo(photo.read(), current_app.config["PUBLIC_UPLOAD_DIR"])
+            media_urls.append(url_for("public.media", name=name))
+        filed = reports.file_report(form, media_urls)
+    except PhotoError:
+        return _report_form(form, error=_("The photo could not be read."), field="photo")
+    except reports.ReportError as error:
+        return _report_form(form, error=error.message, field=error.field)
+    return render_template("public/filed.html", code=filed.post.tracking_code, place=filed.place)
+
+
+def _report_form(values, error=None, field=None, status=None):
+    status = status or (422 if error else 200)
+    return render_template(
+        "public/report.html",
+        values=values,
+        error=error,
+        error_field=field,
+        wards=_wards(),
+        honeypot=reports.HONEYPOT_FIELD,
+    ), status
+
+
+@bp.get("/media/<name>")
+@login_required
+def media(name: str):
+    """A citizen's photo, for signed-in staff only."""
+    if not name.endswith(".jpg") or "/" in name:
+        abort(404)
+    return send_from_directory(current_app.config["PUBLIC_UPLOAD_DIR"], name)

@@ -1,0 +1,110 @@
+"""flask --app wsgi triage …: train and evaluate the triage classifier.
+
+Output is for operators and stays in English. None of these commands needs the
+database.
+"""
+
+import json
+from pathlib import Path
+
+import click
+
+
+@click.group("triage", help="Train and evaluate the triage classifier.")
+def triage_cli():
+    pass
+
+
+@triage_cli.command("train")
+@click.option(
+    "--data",
+    "data_dir",
+    default="data/triage",
+    show_default=True,
+    type=click.Path(exists=True, file_okay=False),
+    help="Folder with train/dev/test.jsonl.",
+)
+@click.option(
+    "--output",
+    "output_root",
+    default=None,
+    type=click.Path(file_okay=False),
+    help="Root of the versioned model folders [default: instance/models/triage].",
+)
+@click.option("--seed", default=13, show_default=True, type=int)
+@click.option("--epochs", default=None, type=int, help="Training epochs [default: 8].")
+@click.option("--layers", default=None, type=int, help="Encoder layers kept [default: 6].")
+@click.option(
+    "--trainable-layers", default=None, type=int, help="Top layers fine-tuned [default: 2]."
+)
+@click.option("--batch-size", default=None, type=int, help="Training batch size [default: 32].")
+@click.option("--device", default=None, help="cpu or cuda [default: cuda when available].")
+@click.option(
+    "--fallback/--no-fallback", default=True, show_default=True,
+    help="Also (re)train the TF-IDF fallback.",
+)  # fmt: skip
+def train_command(
+    data_dir, output_root, seed, epochs, layers, trainable_layers, batch_size, device, fallback
+):
+    """Fine-tune the transformer classifier and publish it as the current model."""
+    from app.triage.model.loop import TrainSettings
+    from app.triage.model.train import run_training
+
+    settings = TrainSettings(seed=seed)
+    for name, value in (
+        ("epochs", epochs),
+        ("layers", layers),
+        ("trainable_layers", trainable_layers),
+        ("batch_size", batch_size),
+    ):
+        if value is not None:
+            setattr(settings, name, value)
+    if fallback:
+        from app.triage.model.fallback import train_fallback
+
+        click.echo("[fallback] training the TF-IDF fallback")
+        click.echo(f"[fallback] {train_fallback(data_dir).version} saved")
+    try:
+        version_dir = run_training(
+            data_dir, output_root, settings, device=device, progress=click.echo
+        )
+    except (ValueError, FileNotFoundError) as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"model: {version_dir}")
+
+
+@triage_cli.command("eval")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "--model",
+    "model_path",
+    default=None,
+    type=click.Path(exists=True),
+    help="A version folder or a root with a 'current' pointer [default: the current model].",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--batch-size", default=32, show_default=True, type=int)
+def eval_command(path, model_path, as_json, batch_size):
+    """Evaluate a classifier on a labelled JSON Lines file (the dataset's format)."""
+    from app.triage.model.evaluate import evaluate_examples, format_evaluation
+    from app.triage.model.inference import load_classifier
+    from app.triage.model.labels import DatasetError, load_examples
+
+    try:
+        examples = load_examples(path)
+    except DatasetError as error:
+        raise click.ClickException(str(error)) from error
+    if not examples:
+        raise click.ClickException(f"{path} holds no examples")
+    if model_path is not None:
+        from app.triage.model.store import resolve_model_dir
+
+        if resolve_model_dir(model_path) is None:
+            raise click.ClickException(f"no trained model at {model_path}")
+    classifier = load_classifier(model_path)
+    report = evaluate_examples(classifier, examples, batch_size=batch_size)
+    report["file"] = str(Path(path))
+    if as_json:
+        click.echo(json.dumps(report, indent=2, ensure_ascii=False))
+    else:
+        click.echo(format_evaluation(report, source=str(path)))

@@ -1,0 +1,185 @@
+"""The fallback classifier: TF-IDF over the folded text and three logistic regressions.
+
+It serves until a transformer has been trained (`load_classifier` returns it
+when ``instance/models/triage`` holds no model). It trains in a few seconds
+from the project's labelled training split and is cached, with the data's
+checksum and the scikit-learn version, under ``instance/models/fallback/``;
+a changed dataset or scikit-learn retrains it on the next load.
+
+Features are word 1-2-grams and character 2-5-grams (within words) of
+`textnorm.normalize(text).folded` (lowercase, no diacritics, abbreviations
+expanded), so "ngập", "ngap" and "ngâp" meet. Its predictions carry
+``model_version="fallback-tfidf-<data checksum>"`` and no embedding
+(clustering then compares words instead).
+"""
+
+import logging
+import os
+import tempfile
+import threading
+from pathlib import Path
+
+import numpy as np
+
+from app.triage.model import store
+from app.triage.model.inference import DEFAULT_BATCH_SIZE, make_prediction
+from app.triage.model.labels import CATEGORIES, SENTIMENTS, Example, fingerprint, load_examples
+from app.triage.textnorm import normalize
+
+log = logging.getLogger(__name__)
+
+VERSION_PREFIX = "fallback-tfidf"
+CACHE_NAME = "fallback-tfidf.joblib"
+_train_lock = threading.Lock()
+
+
+def default_data_dir() -> Path:
+    """``<project>/data/triage``: the labelled dataset shipped in the repository."""
+    return Path(__file__).resolve().parents[3] / "data" / "triage"
+
+
+def default_cache_dir() -> Path:
+    """``<instance>/models/fallback``."""
+    return store.instance_dir() / "models" / "fallback"
+
+
+def features_text(text: str) -> str:
+    """The text the TF-IDF features are computed on (folded, abbreviations expanded)."""
+    return normalize(text or "").folded
+
+
+def _sklearn_version() -> str:
+    import sklearn
+
+    return sklearn.__version__
+
+
+class FallbackClassifier:
+    """A fitted TF-IDF vectoriser and relevance, category and sentiment classifiers."""
+
+    kind = "fallback"
+
+    def __init__(self, vectorizer, relevance, category, sentiment, version: str):
+        self.vectorizer = vectorizer
+        self.relevance = relevance
+        self.category = category
+        self.sentiment = sentiment
+        self.version = version
+
+    @classmethod
+    def train(cls, examples: list[Example], version: str, seed: int = 13) -> "FallbackClassifier":
+        """Fit on labelled examples (category on the relevant ones only)."""
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.pipeline import make_union
+
+        texts = [features_text(example.text) for example in examples]
+        vectorizer = make_union(
+            TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, dtype=np.float32),
+            TfidfVectorizer(
+                analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2,
+                dtype=np.float32,
+            ),
+        )  # fmt: skip
+        matrix = vectorizer.fit_transform(texts)
+        relevant = np.array([example.relevant for example in examples])
+        if relevant.all() or not relevant.any():
+            raise ValueError("the fallback needs relevant and not relevant examples")
+
+        def model(**options):
+            return LogisticRegression(C=10.0, max_iter=1000, random_state=seed, **options)
+
+        relevance = model().fit(matrix, relevant.astype(int))
+        category = model().fit(matrix[relevant], [e.category for e in examples if e.relevant])
+        sentiment = model(class_weight="balanced").fit(
+            matrix, [example.sentiment for example in examples]
+        )
+        return cls(vectorizer, relevance, category, sentiment, version)
+
+    def _probabilities(self, estimator, matrix, labels) -> np.ndarray:
+        """Class probabilities in the order of `labels` (0 for classes never seen in training)."""
+        proba = estimator.predict_proba(matrix)
+        out = np.zeros((matrix.shape[0], len(labels)), dtype=np.float64)
+        for column, name in enumerate(estimator.classes_):
+            out[:, list(labels).index(name)] = proba[:, column]
+        return out
+
+    def probabilities(
+        self,
+        texts: list[str],
+        category_labels=CATEGORIES,
+        sentiment_labels=SENTIMENTS,
+        folded: list[str] | None = None,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Relevance ``[p(no), p(yes)]``, category and sentiment probabilities, one row per text.
+
+        `folded` may pass ``normalize(text).folded`` already computed by the caller.
+        """
+        if folded is None:
+            folded = [features_text(text) for text in texts]
+        matrix = self.vectorizer.transform(folded)
+        return (
+            self._probabilities(self.relevance, matrix, [0, 1]),
+            self._probabilities(self.category, matrix, category_labels),
+            self._probabilities(self.sentiment, matrix, sentiment_labels),
+        )
+
+    def predict(self, texts: list[str], batch_size: int = DEFAULT_BATCH_SIZE) -> list:
+        """One `Prediction` per text (embedding None); `batch_size` is accepted and unused."""
+        texts = list(texts)
+        if not texts:
+            return []
+        relevance, category, sentiment = self.probabilities(texts)
+        labels = (list(CATEGORIES), list(SENTIMENTS))
+        return [
+            make_prediction(relevance[i], category[i], sentiment[i], labels, self.version)
+            for i in range(len(texts))
+        ]
+
+
+def train_fallback(
+    data_dir: Path | str | None = None, cache_dir: Path | str | None = None
+) -> FallbackClassifier:
+    """Train on ``data_dir/train.jsonl`` and save to ``cache_dir``; returns the classifier."""
+    import joblib
+
+    data_dir = Path(data_dir) if data_dir is not None else default_data_dir()
+    cache_dir = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+    train_path = data_dir / "train.jsonl"
+    data_sha256 = fingerprint([train_path])
+    classifier = FallbackClassifier.train(
+        load_examples(train_path), f"{VERSION_PREFIX}-{data_sha256[:8]}"
+    )
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=".fallback-", dir=cache_dir)
+    os.close(handle)
+    joblib.dump(
+        {"data_sha256": data_sha256, "sklearn": _sklearn_version(), "classifier": classifier},
+        temporary,
+    )
+    os.replace(temporary, cache_dir / CACHE_NAME)
+    log.info("trained the fallback classifier %s", classifier.version)
+    return classifier
+
+
+def load_fallback(
+    data_dir: Path | str | None = None, cache_dir: Path | str | None = None
+) -> FallbackClassifier:
+    """The cached fallback when it matches the data and scikit-learn; otherwise train it."""
+    import joblib
+
+    data_dir = Path(data_dir) if data_dir is not None else default_data_dir()
+    cache_dir = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+    with _train_lock:
+        cached = cache_dir / CACHE_NAME
+        if cached.is_file():
+            try:
+                # Our own file, written by train_fallback under the instance directory.
+                saved = joblib.load(cached)
+                if saved.get("sklearn") == _sklearn_version() and saved.get(
+                    "data_sha256"
+                ) == fingerprint([data_dir / "train.jsonl"]):
+                    return saved["classifier"]
+            except Exception as error:  # a damaged cache is rebuilt, not fatal
+                log.warning("fallback cache %s unreadable (%s): retraining", cached, error)
+        return train_fallback(data_dir, cache_dir)

@@ -1,0 +1,320 @@
+"""The training loop: freeze the lower encoder, cache it once, fine-tune the top.
+
+Stages (each reported through `progress`):
+
+1. read the splits, prepare the texts (`preprocess.prepare_text`) and add a
+   diacritics-free copy of every training post written with diacritics (a third
+   of real posts are typed without them);
+2. build the model from the base encoder (`build.build_model`);
+3. run the frozen embeddings + lower layers once over every text and keep their
+   output (this is the only pass over the frozen part);
+4. train the top layers and the three heads for a few epochs on the cached
+   states (AdamW, linear warm-up and decay), reporting dev metrics per epoch;
+5. save a versioned directory, evaluate the saved model as it will be served
+   (`inference`, int8 on the CPU) on dev and test, write ``metrics.json`` and
+   move the ``current`` pointer.
+"""
+
+import json
+import platform
+import random
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from app.triage.model.labels import CATEGORIES, SENTIMENTS, Example, fingerprint, load_examples
+from app.triage.model.labels import split_paths as dataset_paths
+from app.triage.model.modeling import TriageModel
+from app.triage.model.preprocess import has_diacritics, prepare_text, strip_diacritics
+
+Progress = Callable[[str], object]
+
+
+@dataclass
+class TrainSettings:
+    """Every knob of a training run; stored in ``training.json``."""
+
+    seed: int = 13
+    epochs: int = 8
+    batch_size: int = 32
+    layers: int = 6
+    trainable_layers: int = 2
+    learning_rate: float = 3e-4
+    head_learning_rate: float = 3e-3
+    weight_decay: float = 0.01
+    warmup_fraction: float = 0.1
+    label_smoothing: float = 0.1
+    head_dropout: float = 0.1
+    max_length: int = 128
+    text_form: str = "expanded"
+    augment_without_diacritics: bool = True
+    trim_vocabulary: bool = True
+    pooling: str = "mean"
+    ema_decay: float = 0.99
+    #: Cache the frozen layers through the int8 quantisation used when serving on the CPU.
+    quantize: bool = True
+    #: Share of the TF-IDF model in the served probabilities (0: transformer alone).
+    lexical_weight: float = 0.5
+    #: Store weights in float16 (half the size on disk; computed in float32).
+    save_float16: bool = True
+    loss_weights: dict = field(
+        default_factory=lambda: {"relevance": 1.0, "category": 1.0, "sentiment": 0.5}
+    )
+
+
+def seed_everything(seed: int) -> None:
+    """Fix Python's, NumPy's and torch's (CPU and CUDA) random generators."""
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+    if torch.cuda.is_available():
+        torch.cuda.manual_seed_all(seed)
+
+
+def default_device() -> torch.device:
+    """CUDA when a GPU is visible, otherwise the CPU."""
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+@dataclass
+class Encoded:
+    """Token ids and labels of one split, in the order of its examples."""
+
+    ids: list[list[int]]
+    relevance: torch.Tensor
+    category: torch.Tensor  # -100 where the post is not relevant
+    sentiment: torch.Tensor
+    examples: list[Example]
+
+
+def augment(examples: list[Example]) -> list[Example]:
+    """`examples` plus a diacritics-free copy of each one written with diacritics."""
+    copies = [
+        Example(strip_diacritics(e.text), e.relevant, e.category, e.sentiment, e.id + "#nodiac")
+        for e in examples
+        if has_diacritics(e.text)
+    ]
+    return examples + copies
+
+
+def encode(examples: list[Example], tokenizer, config) -> Encoded:
+    """Tokenise the prepared texts (prefix, text form, truncation) and tensorise the labels."""
+    texts = [config.query_prefix + prepare_text(e.text, config.text_form) for e in examples]
+    ids = tokenizer(texts, truncation=True, max_length=config.max_tokens)["input_ids"]
+    category_index = {name: i for i, name in enumerate(config.category_labels)}
+    sentiment_index = {name: i for i, name in enumerate(config.sentiment_labels)}
+    return Encoded(
+        ids=ids,
+        relevance=torch.tensor([int(e.relevant) for e in examples]),
+        category=torch.tensor([category_index.get(e.category, -100) for e in examples]),
+        sentiment=torch.tensor([sentiment_index[e.sentiment] for e in examples]),
+        examples=examples,
+    )
+
+
+def pad_batch(rows: list[list[int]], pad_id: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Right-pad token id lists into (input_ids, attention_mask) tensors."""
+    width = max(len(row) for row in rows)
+    ids = torch.full((len(rows), width), pad_id, dtype=torch.long)
+    mask = torch.zeros((len(rows), width), dtype=torch.long)
+    for i, row in enumerate(rows):
+        ids[i, : len(row)] = torch.tensor(row)
+        mask[i, : len(row)] = 1
+    return ids, mask
+
+
+@torch.inference_mode()
+def cache_lower(model: TriageModel, ids: list[list[int]], device, batch_size: int = 64) -> list:
+    """Output of the frozen embeddings + lower layers for each text, one (tokens, hidden) tensor each."""
+    model.eval()
+    out: list = [None] * len(ids)
+    order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
+    for start in range(0, len(order), batch_size):
+        chunk = order[start : start + batch_size]
+        input_ids, mask = pad_batch([ids[i] for i in chunk], model.config.pad_token_id)
+        hidden = model.lower(input_ids.to(device), mask.to(device)).float()
+        for row, i in enumerate(chunk):
+            out[i] = hidden[row, : len(ids[i])].clone()
+    return out
+
+
+def stack_states(states: list, device) -> tuple[torch.Tensor, torch.Tensor]:
+    """Pad cached (tokens, hidden) tensors into a batch and its attention mask."""
+    width = max(state.shape[0] for state in states)
+    hidden = states[0].new_zeros((len(states), width, states[0].shape[1]))
+    mask = torch.zeros((len(states), width), dtype=torch.long, device=states[0].device)
+    for i, state in enumerate(states):
+        hidden[i, : state.shape[0]] = state
+        mask[i, : state.shape[0]] = 1
+    return hidden.to(device), mask.to(device)
+
+
+def length_bucketed_batches(lengths: list[int], batch_size: int, rng: random.Random) -> list:
+    """Shuffled batches of indices whose lengths are close (less padding, same randomness)."""
+    order = list(range(len(lengths)))
+    rng.shuffle(order)
+    pool = batch_size * 16
+    batches = []
+    for start in range(0, len(order), pool):
+        chunk = sorted(order[start : start + pool], key=lambda i: lengths[i])
+        batches += [chunk[i : i + batch_size] for i in range(0, len(chunk), batch_size)]
+    rng.shuffle(batches)
+    return batches
+
+
+@torch.inference_mode()
+def predict_cached(model: TriageModel, states: list, device, batch_size: int = 128) -> dict:
+    """Argmax predictions of the three heads over cached lower states (for per-epoch dev checks)."""
+    model.eval()
+    heads: dict[str, list] = {"relevance": [], "category": [], "sentiment": []}
+    for start in range(0, len(states), batch_size):
+        hidden, mask = stack_states(states[start : start + batch_size], device)
+        output = model.upper(hidden, mask)
+        for head in heads:
+            heads[head] += getattr(output, f"{head}_logits").argmax(-1).tolist()
+    return heads
+
+
+def quick_scores(model: TriageModel, states: list, data: Encoded, device) -> dict:
+    """Relevance F1, category macro-F1 (on relevant posts) and sentiment macro-F1."""
+    from app.triage.model.metrics import binary_report, classification_report
+
+    guess = predict_cached(model, states, device)
+    relevance = binary_report(data.relevance.tolist(), guess["relevance"])
+    relevant = [i for i, value in enumerate(data.category.tolist()) if value >= 0]
+    category = classification_report(
+        [data.category[i].item() for i in relevant],
+        [guess["category"][i] for i in relevant],
+        range(len(CATEGORIES)),
+    )
+    sentiment = classification_report(
+        data.sentiment.tolist(), guess["sentiment"], range(len(SENTIMENTS))
+    )
+    return {
+        "relevance_f1": relevance["f1"],
+        "category_macro_f1": category["macro_f1"],
+        "sentiment_macro_f1": sentiment["macro_f1"],
+    }
+
+
+def fit(
+    model: TriageModel,
+    train_states: list,
+    train: Encoded,
+    settings: TrainSettings,
+    device,
+    progress: Progress,
+    evaluate: Callable[[int], dict] | None = None,
+) -> list[dict]:
+    """Train the unfrozen layers and heads on cached lower states; one history row per epoch."""
+    model.to(device)
+    parameters = model.trainable_parameters()
+    heads = [p for n, p in model.named_parameters() if p.requires_grad and "_head" in n]
+    head_ids = {id(p) for p in heads}
+    encoder = [p for p in parameters if id(p) not in head_ids]
+    optimizer = torch.optim.AdamW(
+        [
+            {"params": encoder, "lr": settings.learning_rate},
+            {"params": heads, "lr": settings.head_learning_rate},
+        ],
+        weight_decay=settings.weight_decay,
+    )
+    rng = random.Random(settings.seed)
+    lengths = [state.shape[0] for state in train_states]
+    steps_per_epoch = -(-len(lengths) // settings.batch_size)
+    total = steps_per_epoch * settings.epochs
+    warmup = max(1, int(total * settings.warmup_fraction))
+    scheduler = torch.optim.lr_scheduler.LambdaLR(
+        optimizer,
+        lambda step: min((step + 1) / warmup, max(0.0, (total - step) / (total - warmup))),
+    )
+    loss_fn = nn.CrossEntropyLoss(label_smoothing=settings.label_smoothing, ignore_index=-100)
+    weights = settings.loss_weights
+    # An exponential moving average of the weights: evaluated and kept instead of the last step's.
+    ema = [p.detach().clone() for p in parameters] if settings.ema_decay else None
+    history = []
+    for epoch in range(1, settings.epochs + 1):
+        model.train()
+        started, running, seen = time.perf_counter(), 0.0, 0
+        for batch in length_bucketed_batches(lengths, settings.batch_size, rng):
+            hidden, mask = stack_states([train_states[i] for i in batch], device)
+            output = model.upper(hidden, mask)
+            index = torch.tensor(batch)
+            loss = weights["relevance"] * loss_fn(
+                output.relevance_logits, train.relevance[index].to(device)
+            ) + weights["sentiment"] * loss_fn(
+                output.sentiment_logits, train.sentiment[index].to(device)
+            )
+            categories = train.category[index].to(device)
+            if (categories >= 0).any():
+                loss = loss + weights["category"] * loss_fn(output.category_logits, categories)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            nn.utils.clip_grad_norm_(parameters, 1.0)
+            optimizer.step()
+            scheduler.step()
+            if ema is not None:
+                with torch.no_grad():
+                    torch._foreach_lerp_(ema, parameters, 1.0 - settings.ema_decay)
+            running += loss.item() * len(batch)
+            seen += len(batch)
+        row = {"epoch": epoch, "loss": running / seen, "seconds": time.perf_counter() - started}
+        if evaluate is not None:
+            _swap(parameters, ema)
+            row["dev"] = evaluate(epoch)
+            _swap(parameters, ema)
+        history.append(row)
+        dev = row.get("dev", {})
+        progress(
+            f"[train] epoch {epoch}/{settings.epochs}: loss {row['loss']:.4f}, "
+            f"{row['seconds']:.1f}s"
+            + (
+                f"; dev relevance F1 {dev['relevance_f1']:.3f}, category macro-F1 "
+                f"{dev['category_macro_f1']:.3f}, sentiment macro-F1 {dev['sentiment_macro_f1']:.3f}"
+                if dev
+                else ""
+            )
+        )
+    _swap(parameters, ema)
+    return history
+
+
+def _swap(parameters: list, ema: list | None) -> None:
+    """Exchange the model's weights with their moving average (no-op without one)."""
+    if ema is None:
+        return
+    with torch.no_grad():
+        for parameter, average in zip(parameters, ema, strict=True):
+            current = parameter.detach().clone()
+            parameter.copy_(average)
+            average.copy_(current)
+
+
+def package_versions() -> dict:
+    """Versions of Python and the packages the model depends on."""
+    versions = {"python": platform.python_version()}
+    for name in ("torch", "transformers", "tokenizers", "numpy", "safetensors"):
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+def load_splits(data_dir: Path) -> tuple[dict[str, list[Example]], str]:
+    """The train/dev/test examples and the SHA-256 fingerprint of the three files."""
+    paths = dataset_paths(data_dir)
+    return {split: load_examples(path) for split, path in paths.items()}, fingerprint(
+        paths.values()
+    )
+
+
+def describe(settings: TrainSettings) -> str:
+    """One line with the settings, for the log."""
+    return json.dumps(asdict(settings), sort_keys=True)

