@@ -7,6 +7,7 @@ folded words, so posts sharing most words are similar, as with a real encoder.
 import hashlib
 
 import numpy as np
+
 from app.core.text import fold
 from app.triage.model.inference import Prediction
 

@@ -271,6 +271,17 @@ def _apply_status(
     clocks.on_status_change(case, plan.from_status, plan.to_status, plan.is_reopening, now)
 
 
+def reopen_for_citizen(case: Case, now: datetime | None = None) -> Case:
+    """A citizen says an answered problem is not solved: back to in_progress, in the caller's transaction."""
+    now = now or utcnow()
+    try:
+        plan = workflow.check_transition(case.status, Status.in_progress.value)
+    except WorkflowError as error:
+        raise _from_workflow(error) from error
+    _apply_status(case, plan, None, None, now)
+    return case
+
+
 def approve_response(
     case: Case, actor: User, *, version: int | None, now: datetime | None = None
 ) -> Case:

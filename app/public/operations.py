@@ -251,8 +251,7 @@ def give_feedback(case: Case, *, is_solved: bool, score: int | None, now=None) -
         at=now,
     )
     if not is_solved:
-        plan = workflow.check_transition(case.status, Status.in_progress.value)
-        case_operations._apply_status(case, plan, None, None, now)
+        case_operations.reopen_for_citizen(case, now)
         feedback.reopened_case = True
     db.session.add(feedback)
     try:

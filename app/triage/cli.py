@@ -40,11 +40,27 @@ def triage_cli():
 @click.option("--batch-size", default=None, type=int, help="Training batch size [default: 32].")
 @click.option("--device", default=None, help="cpu or cuda [default: cuda when available].")
 @click.option(
+    "--lexical-weight",
+    default=None,
+    type=float,
+    help="Share of the TF-IDF model in the served probabilities, 0 for the transformer "
+    "alone [default: 0.5].",
+)
+@click.option(
     "--fallback/--no-fallback", default=True, show_default=True,
     help="Also (re)train the TF-IDF fallback.",
 )  # fmt: skip
 def train_command(
-    data_dir, output_root, seed, epochs, layers, trainable_layers, batch_size, device, fallback
+    data_dir,
+    output_root,
+    seed,
+    epochs,
+    layers,
+    trainable_layers,
+    batch_size,
+    device,
+    lexical_weight,
+    fallback,
 ):
     """Fine-tune the transformer classifier and publish it as the current model."""
     from app.triage.model.loop import TrainSettings
@@ -56,6 +72,7 @@ def train_command(
         ("layers", layers),
         ("trainable_layers", trainable_layers),
         ("batch_size", batch_size),
+        ("lexical_weight", lexical_weight),
     ):
         if value is not None:
             setattr(settings, name, value)
@@ -84,7 +101,13 @@ def train_command(
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("--batch-size", default=32, show_default=True, type=int)
-def eval_command(path, model_path, as_json, batch_size):
+@click.option(
+    "--lexical-weight",
+    default=None,
+    type=float,
+    help="Override the model's blend with its TF-IDF model (0: the transformer alone).",
+)
+def eval_command(path, model_path, as_json, batch_size, lexical_weight):
     """Evaluate a classifier on a labelled JSON Lines file (the dataset's format)."""
     from app.triage.model.evaluate import evaluate_examples, format_evaluation
     from app.triage.model.inference import load_classifier
@@ -96,12 +119,17 @@ def eval_command(path, model_path, as_json, batch_size):
         raise click.ClickException(str(error)) from error
     if not examples:
         raise click.ClickException(f"{path} holds no examples")
-    if model_path is not None:
-        from app.triage.model.store import resolve_model_dir
+    from app.triage.model.store import resolve_model_dir
 
-        if resolve_model_dir(model_path) is None:
-            raise click.ClickException(f"no trained model at {model_path}")
+    if model_path is not None and resolve_model_dir(model_path) is None:
+        raise click.ClickException(f"no trained model at {model_path}")
     classifier = load_classifier(model_path)
+    if lexical_weight is not None and classifier.kind == "transformer":
+        from app.triage.model.inference import TransformerClassifier
+
+        # A private copy: the override must not change the process-wide cached model.
+        classifier = TransformerClassifier.load(resolve_model_dir(model_path))
+        classifier.lexical_weight = lexical_weight
     report = evaluate_examples(classifier, examples, batch_size=batch_size)
     report["file"] = str(Path(path))
     if as_json:

@@ -304,6 +304,20 @@ def test_eval_cli_prints_tables_and_json(trained, data_dir):
     assert report["relevance"]["confusion_matrix"][0][0] >= 0
 
 
+def test_eval_cli_can_score_the_transformer_without_its_lexical_blend(trained, data_dir):
+    root, version_dir, _ = trained
+    assert (version_dir / inference.LEXICAL_FILE).is_file()
+    args = ["eval", str(data_dir / "test.jsonl"), "--model", str(root), "--json"]
+    blended = json.loads(CliRunner().invoke(triage_cli, args).output)
+    alone = json.loads(CliRunner().invoke(triage_cli, [*args, "--lexical-weight", "0"]).output)
+    metrics = json.loads((version_dir / "metrics.json").read_text())
+    assert metrics["lexical_weight"] == 0.5
+    assert alone["category"] == metrics["test_transformer_only"]["category"]
+    assert blended["category"] == metrics["test"]["category"]
+    # The process-wide cached classifier keeps its blend.
+    assert inference.load_classifier(root).lexical_weight == 0.5
+
+
 def test_eval_cli_rejects_a_bad_file(tmp_path):
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"text": "x", "relevant": "yes"}\n')
