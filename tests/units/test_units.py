@@ -70,3 +70,14 @@ def test_units_api_rejects_bad_arguments(client, officer, api_token):
 
     assert response.status_code == 422
     assert response.get_json()["code"] == "invalid_input"
+
+
+def test_admin_makes_a_units_responses_wait_for_approval(runner, create_unit):
+    unit = create_unit(kind="department")
+
+    result = runner.invoke(args=["units", "require-approval", unit.code, "on"])
+
+    assert result.exit_code == 0, result.output
+    db.session.refresh(unit)
+    assert unit.requires_response_approval is True
+    assert runner.invoke(args=["units", "require-approval", "NOPE", "on"]).exit_code != 0
