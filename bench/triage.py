@@ -68,7 +68,7 @@ def run(total: int = 3000, batch: int = 64) -> None:
         began = time.perf_counter()
         classifier = load_classifier()
         classifier.predict(["khởi động mô hình"])
-        print(f"triage benchmark: model {classifier.model_version} loaded in {time.perf_counter() - began:.1f} s")
+        print(f"triage benchmark: model {classifier.version} loaded in {time.perf_counter() - began:.1f} s")
         tasks.MODEL_BATCH = batch
         began = time.perf_counter()
         counts = {"done": 0, "skipped": 0, "failed": 0}
