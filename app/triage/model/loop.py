@@ -41,7 +41,7 @@ class TrainSettings:
     """Every knob of a training run; stored in ``training.json``."""
 
     seed: int = 13
-    epochs: int = 6
+    epochs: int = 8
     batch_size: int = 32
     layers: int = 6
     trainable_layers: int = 2
