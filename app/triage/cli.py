@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import click
+from flask.cli import with_appcontext
 
 
 @click.group("triage", help="Train and evaluate the triage classifier.")
@@ -136,3 +137,18 @@ def eval_command(path, model_path, as_json, batch_size, lexical_weight):
         click.echo(json.dumps(report, indent=2, ensure_ascii=False))
     else:
         click.echo(format_evaluation(report, source=str(path)))
+
+
+@triage_cli.command("export-labels")
+@click.argument("path", type=click.Path(dir_okay=False, writable=True))
+@with_appcontext
+def export_labels_command(path):
+    """Write the analysts' review decisions as JSONL training examples to PATH."""
+    from app.triage.review import export_labels
+
+    count = 0
+    with open(path, "w", encoding="utf-8") as handle:
+        for line in export_labels():
+            handle.write(line + "\n")
+            count += 1
+    click.echo(f"{count} labelled examples written to {path}")

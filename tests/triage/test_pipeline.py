@@ -157,3 +157,16 @@ def test_triage_api_answers_without_storing(client, officer, api_token, keyword_
     assert [item["relevant"] for item in many.get_json()["items"]] == [True, False]
     assert too_many.status_code == 422
     assert db.session.scalar(db.select(db.func.count(Post.id))) == 0
+
+
+def test_review_decisions_export_as_training_examples(app_context, keyword_classifier, create_user, runner, tmp_path):
+    [post_id] = _store("Có ai thấy rác ở đây không?")
+    triage_posts([post_id])
+    decide(_post(post_id), create_user("analyst", unit_code="VP-UBND"), relevant=True, category="environment",
+           ward_code=None)
+
+    result = runner.invoke(args=["triage", "export-labels", str(tmp_path / "labels.jsonl")])
+
+    assert "1 labelled examples written" in result.output
+    line = (tmp_path / "labels.jsonl").read_text(encoding="utf-8").strip()
+    assert '"category": "environment"' in line and '"relevant": true' in line
