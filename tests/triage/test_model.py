@@ -308,8 +308,8 @@ def test_eval_cli_can_score_the_transformer_without_its_lexical_blend(trained, d
     root, version_dir, _ = trained
     assert (version_dir / inference.LEXICAL_FILE).is_file()
     args = ["eval", str(data_dir / "test.jsonl"), "--model", str(root), "--json"]
-    blended = json.loads(CliRunner().invoke(triage_cli, args).output)
-    alone = json.loads(CliRunner().invoke(triage_cli, [*args, "--lexical-weight", "0"]).output)
+    blended = json.loads(CliRunner().invoke(triage_cli, args).stdout)
+    alone = json.loads(CliRunner().invoke(triage_cli, [*args, "--lexical-weight", "0"]).stdout)
     metrics = json.loads((version_dir / "metrics.json").read_text())
     assert metrics["lexical_weight"] == 0.5
     assert alone["category"] == metrics["test_transformer_only"]["category"]
