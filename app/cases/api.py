@@ -47,12 +47,7 @@ def _detail(case: Case, status: int = 200):
 @api.get("/cases")
 def list_cases():
     args = list_args_from(request.args)
-    filters = queries.CaseFilters(
-        **{k: v for k, v in args.items() if k not in ("page", "per_page", "sort")},
-        sort=args["sort"] or queries.DEFAULT_SORT,
-    )
-    statement = queries.with_list_relations(queries.build_query(current_api_user(), filters))
-    page = db.paginate(statement, page=args["page"], per_page=args["per_page"], error_out=False)
+    _, page = queries.list_page(current_api_user(), args)
     return jsonify(
         {
             "items": CaseSchema().dump(page.items, many=True),

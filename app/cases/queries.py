@@ -97,3 +97,19 @@ def with_list_relations(statement: Select) -> Select:
         selectinload(Case.former_district),
         selectinload(Case.sla_clocks),
     )
+
+
+def list_page(user: User, args: dict):
+    """One page of the user's cases for loaded list arguments (see schemas.CaseListArgsSchema).
+
+    Returns (filters, pagination); the API and the web queue both list through here.
+    """
+    from app.extensions import db
+
+    filters = CaseFilters(
+        **{k: v for k, v in args.items() if k not in ("page", "per_page", "sort")},
+        sort=args["sort"] or DEFAULT_SORT,
+    )
+    statement = with_list_relations(build_query(user, filters))
+    page = db.paginate(statement, page=args["page"], per_page=args["per_page"], error_out=False)
+    return filters, page

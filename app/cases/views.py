@@ -64,12 +64,7 @@ def queue():
     except ValidationError as error:
         _flash_error(error)
         args = list_args_from(MultiDict())
-    filters = queries.CaseFilters(
-        **{k: v for k, v in args.items() if k not in ("page", "per_page", "sort")},
-        sort=args["sort"] or queries.DEFAULT_SORT,
-    )
-    statement = queries.with_list_relations(queries.build_query(current_user, filters))
-    page = db.paginate(statement, page=args["page"], per_page=args["per_page"], error_out=False)
+    filters, page = queries.list_page(current_user, args)
     return render_template(
         "cases/queue.html",
         page=page,

@@ -10,7 +10,6 @@ Every decision carries its confidence and a reason a person can read. The same
 """
 
 from dataclasses import dataclass, field
-from datetime import datetime
 
 from app.triage.gazetteer import resolve_place
 from app.triage.signals import assess
@@ -65,7 +64,9 @@ def place_of(text: str) -> dict | None:
     return {
         "wards": [{"code": code, "name": name} for code, name in match.wards],
         "former_district": (
-            {"name": match.former_district[0], "code": match.former_district[1]} if match.former_district else None
+            {"name": match.former_district[0], "code": match.former_district[1]}
+            if match.former_district
+            else None
         ),
         "confidence": round(match.confidence, 3),
         "level": match.level,
@@ -73,7 +74,9 @@ def place_of(text: str) -> dict | None:
     }
 
 
-def analyse(texts: list[str], *, urls: list[str | None] | None = None, place_texts=None) -> list[Analysis]:
+def analyse(
+    texts: list[str], *, urls: list[str | None] | None = None, place_texts=None
+) -> list[Analysis]:
     """Triage texts without storing anything: one batched model call, then per-text rules."""
     from app.triage.model.inference import load_classifier
 
@@ -88,7 +91,11 @@ def analyse(texts: list[str], *, urls: list[str | None] | None = None, place_tex
             f"{'relevant' if relevant else 'not about the city'} ({prediction.relevance_confidence:.0%})"
         )
         category = prediction.category if relevant else None
-        signals = assess(text, category, source_url=(urls or [None] * len(texts))[index]) if relevant else None
+        signals = (
+            assess(text, category, source_url=(urls or [None] * len(texts))[index])
+            if relevant
+            else None
+        )
         if relevant:
             reasons.append(f"category {category} ({prediction.category_confidence:.0%})")
             reasons.extend(signals.reasons)
@@ -99,23 +106,23 @@ def analyse(texts: list[str], *, urls: list[str | None] | None = None, place_tex
         )
         if needs_review:
             reasons.append("low confidence: waits for a person")
-        results.append(Analysis(
-            relevant=relevant,
-            relevance_confidence=prediction.relevance_confidence,
-            category=category,
-            confidence=prediction.category_confidence if relevant else prediction.relevance_confidence,
-            priority=signals.priority if signals else None,
-            sentiment=prediction.sentiment,
-            place=place,
-            flags=signals.flags if signals else [],
-            reasons=reasons,
-            model_version=prediction.model_version,
-            needs_review=needs_review,
-            embedding=prediction.embedding,
-            words=frozenset(fold(normalize(text).expanded).split()),
-        ))
+        results.append(
+            Analysis(
+                relevant=relevant,
+                relevance_confidence=prediction.relevance_confidence,
+                category=category,
+                confidence=prediction.category_confidence
+                if relevant
+                else prediction.relevance_confidence,
+                priority=signals.priority if signals else None,
+                sentiment=prediction.sentiment,
+                place=place,
+                flags=signals.flags if signals else [],
+                reasons=reasons,
+                model_version=prediction.model_version,
+                needs_review=needs_review,
+                embedding=prediction.embedding,
+                words=frozenset(fold(normalize(text).expanded).split()),
+            )
+        )
     return results
-
-
-def posted_at_of(post) -> datetime:
-    return post.posted_at or post.collected_at
