@@ -56,6 +56,7 @@ def _register_models() -> None:
     import app.collectors.models  # noqa: F401
     import app.notifications.models  # noqa: F401
     import app.public.models  # noqa: F401
+    import app.stats.models  # noqa: F401
     import app.triage.models  # noqa: F401
     import app.units.models  # noqa: F401
     import app.users.models  # noqa: F401
@@ -66,6 +67,8 @@ def _register_tasks() -> None:
     import app.cases.tasks  # noqa: F401
     import app.collectors.tasks  # noqa: F401
     import app.notifications.tasks  # noqa: F401
+    import app.stats.report_tasks  # noqa: F401
+    import app.stats.trend_tasks  # noqa: F401
     import app.triage.tasks  # noqa: F401
 
 
@@ -82,6 +85,13 @@ def _register_blueprints(app: Flask) -> None:
     from app.notifications.views import bp as notifications_bp
     from app.public.open311 import bp as open311_bp
     from app.public.views import bp as public_bp
+    from app.stats import api as _stats_api  # noqa: F401  (routes on the api blueprint)
+    from app.stats import handling_views as _handling_views  # noqa: F401  (routes on stats_bp)
+    from app.stats import report_views as _report_views  # noqa: F401  (routes on stats_bp)
+    from app.stats import reports_api as _reports_api  # noqa: F401  (routes on the api blueprint)
+    from app.stats import trend_views as _trend_views  # noqa: F401  (routes on stats_bp)
+    from app.stats import trends_api as _trends_api  # noqa: F401  (routes on the api blueprint)
+    from app.stats.views import bp as stats_bp
     from app.triage import api as _triage_api  # noqa: F401  (routes on the api blueprint)
     from app.triage.views import bp as triage_bp
     from app.units import api as _units_api  # noqa: F401
@@ -96,6 +106,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(api)
     app.register_blueprint(public_bp)
     app.register_blueprint(open311_bp)
+    app.register_blueprint(stats_bp)
 
 
 def _register_cli(app: Flask) -> None:
