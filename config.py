@@ -94,6 +94,10 @@ class Config:
     #: The Open311 jurisdiction_id this server answers for, and the contact in its discovery.
     OPEN311_JURISDICTION_ID = os.environ.get("OPEN311_JURISDICTION_ID", "hochiminhcity.gov.vn")
     OPEN311_CONTACT = os.environ.get("OPEN311_CONTACT", "socialbeat@localhost")
+    #: Spike alerts: a 24 h volume above its 7-day mean + SPIKE_K × σ, and at least
+    #: SPIKE_MIN_VOLUME posts, alerts the analysts (app/stats/trends.py).
+    SPIKE_K = float(os.environ.get("SPIKE_K", "2"))
+    SPIKE_MIN_VOLUME = int(os.environ.get("SPIKE_MIN_VOLUME", "5"))
 
 
 class TestConfig(Config):
