@@ -22,6 +22,8 @@ from app.stats.views import bp
 #: Who sees the trends over posts.
 TREND_ROLES = ("supervisor", "analyst", "admin")
 HOT_LIMIT = 20
+#: Hot keywords are recomputed at most this often.
+CACHE_SECONDS = 300
 
 
 def _dt(value: str | None) -> datetime | None:
@@ -126,8 +128,9 @@ def _trend_tables(hot: dict, spikes: list, sentiment: dict, volume: dict) -> dic
                 ("volume", _("Posts in the window")),
                 ("baseline", _("Usual for the window")),
                 ("growth", _("Growth (×)")),
+                ("related_text", _("Related words")),
             ],
-            hot["keywords"],
+            [{**row, "related_text": ", ".join(row["related"])} for row in hot["keywords"]],
         ),
         "spikes": (
             _("Spike alerts"),
@@ -177,7 +180,11 @@ def trends_dashboard():
         flash(_("The dates were not understood; showing the last 30 days."), "error")
         start, end = trends.parse_range(None, None, now)
     hot = trends.hot_topics(
-        now, window, HOT_LIMIT, unit_ids=permissions.visible_unit_ids(current_user)
+        now,
+        window,
+        HOT_LIMIT,
+        unit_ids=permissions.visible_unit_ids(current_user),
+        cache_seconds=CACHE_SECONDS,
     )
     sentiment = trends.sentiment_share(start, end)
     volume = trends.volume_by_channel(start, end)

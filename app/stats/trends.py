@@ -19,6 +19,8 @@ Asia/Ho_Chi_Minh.
 
 from __future__ import annotations
 
+import contextlib
+import json
 import math
 import re
 import statistics
@@ -29,6 +31,7 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+import redis
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -279,18 +282,16 @@ def keyword_terms(text: str | None, max_n: int = 3) -> set[str]:
     """
     if not text:
         return set()
-    terms: set[str] = set()
-    run: list[str] = []
-    for word in (*_words(text), ""):
-        folded = _term_word(word) if word else None
-        if folded:
-            run.append(folded)
-            terms.add(folded)
-            for n in range(2, max_n + 1):
-                if len(run) >= n:
-                    terms.add(" ".join(run[-n:]))
-            continue
-        run = []
+    folded = list(map(_term_word, _words(text)))
+    terms: set[str] = set(folded)
+    terms.discard(None)
+    start = 0
+    # Each run of kept words between stopwords: its 2- and 3-word windows.
+    for end in (*(i for i, word in enumerate(folded) if word is None), len(folded)):
+        run = folded[start:end]
+        for n in range(2, min(max_n, len(run)) + 1):
+            terms.update(map(" ".join, zip(*(run[i:] for i in range(n)), strict=False)))
+        start = end + 1
     return terms
 
 
@@ -551,6 +552,7 @@ def hot_topics(
     baseline_days: int = BASELINE_DAYS,
     min_volume: int = HOT_MIN_VOLUME,
     unit_ids: set[int] | None = None,
+    cache_seconds: int = 0,
 ) -> dict:
     """Cases and keywords whose mentions rise: the last `window_hours` before `now` against the
     average of the `baseline_days` days before the window.
@@ -569,6 +571,10 @@ def hot_topics(
     diacritics), `related` up to 4 other terms of the topic. `unit_ids` limits the cases to
     those units (None: all).
 
+    Keywords read every post text of the 8 days (at most MAX_KEYWORD_POSTS per period), which
+    takes a second or two on a busy week: with `cache_seconds`, the keywords are kept in Redis
+    (when in use) for that long, per window and limit.
+
     Returns::
 
         {"window_start": iso, "window_end": iso, "window_hours": 24, "baseline_days": 7,
@@ -584,8 +590,34 @@ def hot_topics(
         "window_hours": window_hours,
         "baseline_days": baseline_days,
         "cases": _hot_cases(window_start, now, baseline_start, limit, min_volume, unit_ids),
-        "keywords": _hot_keywords(window_start, now, baseline_start, limit, min_volume),
+        "keywords": _cached(
+            f"{window_hours}:{limit}:{baseline_days}:{min_volume}",
+            now,
+            cache_seconds,
+            lambda: _hot_keywords(window_start, now, baseline_start, limit, min_volume),
+        ),
     }
+
+
+def _cached(key: str, now: datetime, seconds: int, compute):
+    """compute(), kept in Redis for `seconds` (per time slot of that length) when in use."""
+    from app.jobs import redis_connection
+
+    connection = redis_connection() if seconds > 0 else None
+    if connection is None:
+        return compute()
+    slot = int(now.timestamp() // seconds)
+    name = f"socialbeat:trends:keywords:{key}:{seconds}:{slot}"
+    try:
+        found = connection.get(name)
+        if found is not None:
+            return json.loads(found)
+    except redis.RedisError:
+        return compute()
+    value = compute()
+    with contextlib.suppress(redis.RedisError):
+        connection.set(name, json.dumps(value), ex=seconds)
+    return value
 
 
 # -- sentiment and volume over time --------------------------------------------------

@@ -19,6 +19,8 @@ from app.users.models import Role
 #: Who reads trends over posts.
 TREND_ROLES = (Role.supervisor, Role.analyst, Role.admin)
 MAX_LIMIT = 50
+#: Hot keywords are recomputed at most this often.
+CACHE_SECONDS = 300
 
 
 def _bad(field: str, message: str) -> ApiError:
@@ -63,7 +65,9 @@ def get_trends():
         raise _bad(error.field, error.message) from None
     limit = _limit()
     start, end = _range(now)
-    hot = trends.hot_topics(now, window, limit, unit_ids=permissions.visible_unit_ids(user))
+    hot = trends.hot_topics(
+        now, window, limit, unit_ids=permissions.visible_unit_ids(user), cache_seconds=CACHE_SECONDS
+    )
     return jsonify(
         {
             "window": {

@@ -197,3 +197,20 @@ def test_the_openapi_document_describes_trends(client):
         "channels"
     ]["items"]["properties"]
     assert "views when reported" in channel["reach"]["description"]
+
+
+def test_hot_keywords_are_kept_for_five_minutes(client, admin, headers):
+    from tests.stats.trend_dataset import post
+
+    make_hot_topics(admin)
+    token = headers()
+    first = client.get("/api/v1/trends", headers=token).get_json()["hot_topics"]["keywords"]
+    db.session.add_all([post(NOW - timedelta(hours=1), "Cây đổ đường Lê Lợi") for _ in range(6)])
+    db.session.commit()
+
+    cached = client.get("/api/v1/trends", headers=token).get_json()["hot_topics"]
+    with time_machine.travel(NOW + timedelta(minutes=5), tick=False):
+        fresh = client.get("/api/v1/trends", headers=token).get_json()["hot_topics"]
+
+    assert cached["keywords"] == first
+    assert fresh["keywords"][0]["display"] == "cây đổ đường lê lợi"

@@ -116,9 +116,9 @@ def test_csv_and_xlsx_downloads(app_context, admin, signed_in):
     assert rows[0][:2] == ["Vụ việc", "Tiêu đề"]
     assert [row[0] for row in rows[1:]] == [cases["Y"].code, cases["X"].code]
     assert _csv(keywords) == [
-        ["Keyword", "Posts in the window", "Usual for the window", "Growth (×)"],
-        ["kẹt xe cầu sài gòn", "4", "0.0", "5.0"],
-        ["ngập nước đường nguyễn hữu cảnh", "3", "1.0", "2.0"],
+        ["Keyword", "Posts in the window", "Usual for the window", "Growth (×)", "Related words"],
+        ["kẹt xe cầu sài gòn", "4", "0.0", "5.0", ""],
+        ["ngập nước đường nguyễn hữu cảnh", "3", "1.0", "2.0", ""],
     ]
     sheets = load_workbook(io.BytesIO(workbook.get_data()))
     assert len(sheets.sheetnames) == 5
