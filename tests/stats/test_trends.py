@@ -382,3 +382,19 @@ def test_ranges():
     ):
         with pytest.raises(trends.ParamError):
             trends.parse_range(bad_from, bad_to, NOW)
+
+
+def test_the_hourly_job_checks_for_spikes(app_context, watchlist, analysts):
+    import time_machine
+
+    from app.jobs import PERIODIC_JOBS
+    from app.stats.trend_tasks import check_spikes
+
+    make_spikes(watchlist.id)
+    job = next(j for j in PERIODIC_JOBS if j.name.endswith("trend_tasks.check_spikes"))
+
+    with time_machine.travel(NOW + timedelta(minutes=7), tick=False):
+        assert check_spikes() == 2
+        assert check_spikes() == 0
+
+    assert job.cron == "7 * * * *"
