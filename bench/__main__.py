@@ -3,14 +3,17 @@
 import argparse
 import importlib
 
-BENCHMARKS = ("cases", "sla", "watchlists", "triage")
+BENCHMARKS = ("cases", "sla", "watchlists", "triage", "stats")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("names", nargs="*", help=f"any of {', '.join(BENCHMARKS)}; default: all")
     parser.add_argument(
-        "--cases", type=int, default=1_000_000, help="cases (and clocks) to seed for cases and sla"
+        "--cases",
+        type=int,
+        default=1_000_000,
+        help="cases (and clocks) to seed for cases, sla and stats",
     )
     parser.add_argument("--posts", type=int, default=3000, help="posts to triage for triage")
     args = parser.parse_args()
@@ -21,6 +24,8 @@ def main() -> None:
             importlib.import_module("bench.cases").run(total=args.cases)
         elif name == "sla":
             importlib.import_module("bench.sla_scan").run(total=args.cases)
+        elif name == "stats":
+            importlib.import_module("bench.stats").run(total=args.cases)
         elif name == "watchlists":
             importlib.import_module("bench.watchlists").main()
         else:

@@ -107,6 +107,9 @@ def build_spec() -> dict:
     from app.public.open311_openapi import open311_paths
 
     document["paths"].update(open311_paths())
+    from app.stats.api import stats_paths
+
+    document["paths"].update(stats_paths())
     return document
 
 

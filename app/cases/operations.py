@@ -13,6 +13,7 @@ from app.cases.workflow import Status, WorkflowError
 from app.core.text import fold
 from app.extensions import db
 from app.models import utcnow
+from app.stats import stage_times
 from app.units.models import LOCAL_KINDS, Unit
 from app.users.models import User
 
@@ -269,6 +270,8 @@ def _apply_status(
             case, EventKind.public_reply, actor, body=case.public_response, is_public=True, at=now
         )
     clocks.on_status_change(case, plan.from_status, plan.to_status, plan.is_reopening, now)
+    # Statistics: the stage this change reaches (verified, resolved, responded), same transaction.
+    stage_times.on_status_change(case, plan.to_status)
 
 
 def reopen_for_citizen(case: Case, now: datetime | None = None) -> Case:

@@ -10,6 +10,7 @@ NAVIGATION: list[tuple[str, object, tuple[str, ...]]] = [
     ("cases.queue", _l("Queue"), ("officer", "supervisor", "analyst", "admin")),
     ("cases.new", _l("New case"), ("officer", "supervisor", "admin")),
     ("cases.sla_dashboard", _l("Deadlines"), ("supervisor", "analyst", "admin")),
+    ("stats.handling_time", _l("Statistics"), ("officer", "supervisor", "analyst", "admin")),
     ("triage.review", _l("Triage review"), ("analyst", "admin")),
     ("collectors.watchlists", _l("Watchlists"), ("analyst", "admin")),
     ("collectors.sources", _l("Sources"), ("admin",)),
