@@ -1,0 +1,124 @@
+"""Marshmallow schemas for reports: what may be asked for (API and the web form) and what is
+answered."""
+
+from zoneinfo import ZoneInfo
+
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+
+from app.cases.schemas import UserRefSchema
+from app.models import utcnow
+from app.stats.models import REPORT_KINDS, ReportKind
+
+LOCAL_ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
+CUSTOM_FIELDS = ("topic", "case", "from_date", "to_date")
+
+
+class ReportRequestSchema(Schema):
+    """POST /api/v1/reports and the "make a report" form.
+
+    - morning_digest / evening_report: the 24 h before `at` (default: now);
+    - custom: `case` (a tracking code), or `topic` (phrases, comma-separated) with an optional
+      `from`/`to`, or just `from`/`to` (local dates, both included).
+    """
+
+    class Meta:
+        unknown = RAISE
+
+    kind = fields.Str(
+        required=True,
+        validate=validate.OneOf([k.value for k in REPORT_KINDS]),
+        metadata={"description": "morning_digest, evening_report or custom"},
+    )
+    at = fields.AwareDateTime(
+        load_default=None,
+        allow_none=True,
+        default_timezone=LOCAL_ZONE,
+        metadata={"description": "daily kinds: the report covers the 24 h before this time"},
+    )
+    topic = fields.Str(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(min=2, max=200),
+        metadata={"description": "custom: one phrase, or several separated by commas"},
+    )
+    case = fields.Str(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(min=3, max=20),
+        metadata={"description": "custom: a case's tracking code"},
+    )
+    from_date = fields.Date(
+        data_key="from",
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "custom: the first local day (YYYY-MM-DD)"},
+    )
+    to_date = fields.Date(
+        data_key="to",
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "custom: the last local day, included"},
+    )
+
+    @validates_schema
+    def check_combination(self, data, **kwargs):
+        kind = data.get("kind")
+        given = [name for name in CUSTOM_FIELDS if data.get(name) not in (None, "")]
+        errors = {}
+        if kind in (ReportKind.morning_digest, ReportKind.evening_report):
+            for name in given:
+                key = self.fields[name].data_key or name
+                errors[key] = ["only for custom reports"]
+        if kind == ReportKind.custom:
+            if not given:
+                errors["_schema"] = ["give a topic, a case code or a date range"]
+            if data.get("topic") and data.get("case"):
+                errors["case"] = ["give a topic or a case, not both"]
+            if data.get("case") and (data.get("from_date") or data.get("to_date")):
+                errors["from"] = ["a case report covers the whole life of the case"]
+            if data.get("at") is not None:
+                errors["at"] = ["only for the daily reports"]
+        start, end = data.get("from_date"), data.get("to_date")
+        if start and end and start > end:
+            errors["from"] = ["must not be after 'to'"]
+        at = data.get("at")
+        if at is not None and at > utcnow():
+            errors["at"] = ["must not be in the future"]
+        if errors:
+            raise ValidationError(errors)
+
+
+def report_params(data: dict) -> dict:
+    """What reports.generate takes from a loaded request."""
+    params = {}
+    if data.get("topic"):
+        params["topic"] = data["topic"].strip()
+    if data.get("case"):
+        params["case"] = data["case"].strip().upper()
+    if data.get("from_date"):
+        params["from"] = data["from_date"].isoformat()
+    if data.get("to_date"):
+        params["to"] = data["to_date"].isoformat()
+    return params
+
+
+class ReportSchema(Schema):
+    id = fields.Int()
+    kind = fields.Str()
+    status = fields.Str(metadata={"description": "ready or failed"})
+    period_start = fields.AwareDateTime()
+    period_end = fields.AwareDateTime()
+    params = fields.Dict()
+    error = fields.Str(allow_none=True)
+    created_at = fields.AwareDateTime()
+    created_by = fields.Nested(UserRefSchema, allow_none=True)
+    links = fields.Method("dump_links")
+
+    def dump_links(self, report) -> dict:
+        base = f"/api/v1/reports/{report.id}"
+        return {"self": base, "pdf": f"{base}.pdf", "xlsx": f"{base}.xlsx"}
+
+
+class ReportDetailSchema(ReportSchema):
+    #: The language-neutral snapshot: sections of codes, ids, numbers and UTC times.
+    data = fields.Dict()
