@@ -324,16 +324,19 @@ def _hours(seconds: float | None) -> float | None:
     return None if seconds is None else round(seconds / 3600, 2)
 
 
-def unit_scope(user: User, unit: Unit | None) -> set[int] | None:
-    """The unit ids to count (None: all): what the user may see, narrowed by the unit filter."""
-    visible = visible_unit_ids(user)
+def unit_scope(user: User | None, unit: Unit | None) -> set[int] | None:
+    """The unit ids to count (None: all): what the user may see, narrowed by the unit filter.
+
+    No user (a scheduled report, the system) sees every unit.
+    """
+    visible = None if user is None else visible_unit_ids(user)
     if unit is None:
         return visible
     wanted = descendant_unit_ids(unit.id)
     return wanted if visible is None else wanted & visible
 
 
-def _stage_conditions(user: User, query: HandlingQuery) -> list:
+def _stage_conditions(user: User | None, query: HandlingQuery) -> list:
     scope = query.scope
     conditions = [
         StageTime.stage == query.stage,
@@ -358,11 +361,12 @@ _DIMENSIONS = {
 
 
 def handling_time(
-    user: User, query: HandlingQuery, locale: str = "vi", *, method: str | None = None
+    user: User | None, query: HandlingQuery, locale: str = "vi", *, method: str | None = None
 ) -> HandlingResult:
     """Handling time of one stage per group, plus the total over all groups.
 
-    `method` forces "sql" (PostgreSQL only) or "python"; by default SQL on PostgreSQL.
+    `user` None counts every unit (for scheduled reports). `method` forces "sql"
+    (PostgreSQL only) or "python"; by default SQL on PostgreSQL.
     """
     method = method or ("sql" if _is_postgresql() else "python")
     if method == "sql":
@@ -392,7 +396,7 @@ def _row(key, label, values) -> HandlingRow:
     return HandlingRow(key, label, count, working, calendar, measured, on_time)
 
 
-def _aggregate_sql(user: User, query: HandlingQuery):
+def _aggregate_sql(user: User | None, query: HandlingQuery):
     """GROUP BY in PostgreSQL with percentile_cont; GROUPING SETS adds the total."""
     if query.group_by == "period":
         key = _sql_period(StageTime.stopped_at, query.period)
@@ -444,7 +448,7 @@ def _aggregate_sql(user: User, query: HandlingQuery):
     return groups, total
 
 
-def _aggregate_python(user: User, query: HandlingQuery):
+def _aggregate_python(user: User | None, query: HandlingQuery):
     """The same figures computed in Python (SQLite has no percentile aggregate)."""
     key_column = StageTime.stopped_at if query.group_by == "period" else _DIMENSIONS[query.group_by]
     statement = select(
@@ -561,7 +565,7 @@ def parse_backlog(args: Mapping) -> tuple[str, Scope]:
 
 
 def backlog(
-    user: User,
+    user: User | None,
     group_by: str = "unit",
     *,
     unit: Unit | None = None,
@@ -625,7 +629,9 @@ class VolumeRow:
         }
 
 
-def volumes(user: User, scope: Scope, period: str = "day", locale: str = "vi") -> list[VolumeRow]:
+def volumes(
+    user: User | None, scope: Scope, period: str = "day", locale: str = "vi"
+) -> list[VolumeRow]:
     """Cases opened and cases resolved per local day or week of the range."""
     units = unit_scope(user, scope.unit)
     opened = _count_by_period(

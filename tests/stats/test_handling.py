@@ -312,6 +312,8 @@ def test_officers_see_their_unit_and_supervisors_their_subtree(cases, create_use
     # A unit filter outside what the officer sees gives nothing, not someone else's figures.
     assert figures(so_yt_officer, stage="verified", unit="SO-XD").total.count == 0
     assert [row.key for row in figures(so_xd_supervisor, stage="verified").rows] == ["SO-XD"]
+    # Without a user (a scheduled report): every unit.
+    assert figures(None, stage="verified").total.count == 6
 
 
 def test_grouping_by_category_source_ward_and_district(cases, create_user):
