@@ -114,6 +114,7 @@ def _register_cli(app: Flask) -> None:
     from app.collectors.cli import collect_cli
     from app.core.cli import demo_cli, worker_command
     from app.stats.cli import stats_cli
+    from app.stats.report_cli import reports_cli
     from app.triage.cli import triage_cli
     from app.units.cli import units_cli
     from app.users.cli import users_cli
@@ -126,3 +127,4 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(worker_command)
     app.cli.add_command(triage_cli)
     app.cli.add_command(stats_cli)
+    app.cli.add_command(reports_cli)

@@ -110,6 +110,14 @@ def build_spec() -> dict:
     from app.stats.api import stats_paths
 
     document["paths"].update(stats_paths())
+    from app.stats.trends_api import openapi_paths as trends_paths
+
+    document["paths"].update(trends_paths())
+    from app.stats.reports_api import openapi_components as reports_components
+    from app.stats.reports_api import openapi_paths as reports_paths
+
+    document["paths"].update(reports_paths())
+    document["components"]["schemas"].update(reports_components())
     return document
 
 

@@ -11,6 +11,8 @@ NAVIGATION: list[tuple[str, object, tuple[str, ...]]] = [
     ("cases.new", _l("New case"), ("officer", "supervisor", "admin")),
     ("cases.sla_dashboard", _l("Deadlines"), ("supervisor", "analyst", "admin")),
     ("stats.handling_time", _l("Statistics"), ("officer", "supervisor", "analyst", "admin")),
+    ("stats.trends_dashboard", _l("Trends"), ("supervisor", "analyst", "admin")),
+    ("stats.reports_list", _l("Reports"), ("supervisor", "analyst", "admin")),
     ("triage.review", _l("Triage review"), ("analyst", "admin")),
     ("collectors.watchlists", _l("Watchlists"), ("analyst", "admin")),
     ("collectors.sources", _l("Sources"), ("admin",)),
