@@ -87,6 +87,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.public.views import bp as public_bp
     from app.stats import api as _stats_api  # noqa: F401  (routes on the api blueprint)
     from app.stats import handling_views as _handling_views  # noqa: F401  (routes on stats_bp)
+    from app.stats import map_views as _map_views  # noqa: F401  (routes on stats_bp)
     from app.stats import report_views as _report_views  # noqa: F401  (routes on stats_bp)
     from app.stats import reports_api as _reports_api  # noqa: F401  (routes on the api blueprint)
     from app.stats import trend_views as _trend_views  # noqa: F401  (routes on stats_bp)

@@ -211,3 +211,13 @@ def live_server(app):
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
+
+
+@pytest.fixture
+def keyword_classifier(monkeypatch):
+    """Serve the small keyword classifier (tests/fakes.py) wherever triage loads its model."""
+    from tests.fakes import KeywordClassifier
+
+    classifier = KeywordClassifier()
+    monkeypatch.setattr("app.triage.model.inference.load_classifier", lambda path=None: classifier)
+    return classifier

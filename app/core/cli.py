@@ -33,9 +33,10 @@ def demo_load_command():
 def _demo_loaders() -> list:
     """Functions that load each domain's demo data and return a summary line, in order."""
     from app.cases.demo import load_demo_cases
+    from app.collectors.demo import load_demo_posts
     from app.stats.stage_times import demo_stage_times
 
-    return [load_demo_cases, demo_stage_times]
+    return [load_demo_cases, load_demo_posts, demo_stage_times]
 
 
 def _run_cron_scheduler(redis_url: str) -> None:

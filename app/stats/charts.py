@@ -25,12 +25,12 @@ _STYLE = Style(
     foreground_subtle="#d0d7de",
     colors=COLOURS,
     font_family='"DejaVu Sans", system-ui, "Segoe UI", Roboto, "Noto Sans", sans-serif',
-    title_font_size=15,
-    label_font_size=11,
-    major_label_font_size=11,
-    legend_font_size=12,
-    value_font_size=11,
-    tooltip_font_size=12,
+    title_font_size=17,
+    label_font_size=13,
+    major_label_font_size=13,
+    legend_font_size=14,
+    value_font_size=13,
+    tooltip_font_size=13,
 )
 
 _SVG_NS = "http://www.w3.org/2000/svg"
@@ -92,6 +92,15 @@ def _fmt(value: float | None) -> str:
     return str(int(value))
 
 
+def _thin_x_labels(labels: Sequence[str], options: dict) -> None:
+    """Keep the axis readable: slanted labels, and about ten of them whatever the range."""
+    if len(labels) > 8:
+        options.setdefault("x_label_rotation", 35)
+    if len(labels) > 12:
+        options.setdefault("x_labels_major_every", math.ceil(len(labels) / 10))
+        options.setdefault("show_minor_x_labels", False)
+
+
 def bar_chart(
     title: str,
     labels: Sequence[str],
@@ -110,8 +119,8 @@ def bar_chart(
         (True, True): pygal.HorizontalStackedBar,
     }[(horizontal, stacked)]
     options.setdefault("show_legend", len(series) > 1)
-    if not horizontal and len(labels) > 8:
-        options.setdefault("x_label_rotation", 35)
+    if not horizontal:
+        _thin_x_labels(labels, options)
     chart = kind(**_config(title, y_title=y_title, **options))
     chart.x_labels = [str(label) for label in labels]
     for name, values in series.items():
@@ -128,11 +137,7 @@ def line_chart(
     **options,
 ) -> Markup:
     """One line per series over the labels (days, weeks…); gaps where a value is None."""
-    if len(labels) > 8:
-        options.setdefault("x_label_rotation", 35)
-        # Keep the axis readable: about a dozen labels whatever the range.
-        options.setdefault("x_labels_major_every", max(1, math.ceil(len(labels) / 12)))
-        options.setdefault("show_minor_x_labels", False)
+    _thin_x_labels(labels, options)
     options.setdefault("show_legend", len(series) > 1)
     chart = pygal.Line(**_config(title, y_title=y_title, allow_interruptions=True, **options))
     chart.x_labels = [str(label) for label in labels]
@@ -179,22 +184,29 @@ def ward_map(
     coords = [(p.latitude, p.longitude) for p in points] + list(background)
     if not coords:
         return _empty_svg(title, width, height)
+    frame = _frame(coords)
+    lat_min, lat_max, lon_min, lon_max = frame
     margin = 24
-    lat_min = min(lat for lat, _ in coords)
-    lat_max = max(lat for lat, _ in coords)
-    lon_min = min(lon for _, lon in coords)
-    lon_max = max(lon for _, lon in coords)
     # Equirectangular projection, corrected for the latitude (HCMC is near 10.8° N).
     x_scale = math.cos(math.radians((lat_min + lat_max) / 2))
     span_x = max((lon_max - lon_min) * x_scale, 1e-6)
     span_y = max(lat_max - lat_min, 1e-6)
     scale = min((width - 2 * margin) / span_x, (height - 2 * margin - 24) / span_y)
 
+    def inside(lat: float, lon: float) -> bool:
+        return lat_min <= lat <= lat_max and lon_min <= lon <= lon_max
+
     def project(lat: float, lon: float) -> tuple[float, float]:
         x = margin + (lon - lon_min) * x_scale * scale
         y = margin + 24 + (lat_max - lat) * scale
         return round(x, 1), round(y, 1)
 
+    outside = [p for p in points if not inside(p.latitude, p.longitude)]
+    points = [p for p in points if inside(p.latitude, p.longitude)]
+    background = [(lat, lon) for lat, lon in background if inside(lat, lon)]
+    # Fit the drawing to the city's shape rather than to the box asked for.
+    width = round(span_x * scale + 2 * margin)
+    height = round(span_y * scale + 2 * margin + 24 + (24 if outside else 0))
     largest = max((p.value for p in points), default=0) or 1
     parts = [
         f'<svg xmlns="{_SVG_NS}" viewBox="0 0 {width} {height}" role="img" class="chart ward-map"'
@@ -209,7 +221,7 @@ def ward_map(
         parts.append(f'<circle cx="{x}" cy="{y}" r="2" fill="#d0d7de"/>')
     for point in sorted(points, key=lambda p: -p.value):
         x, y = project(point.latitude, point.longitude)
-        radius = round(3 + 22 * math.sqrt(max(point.value, 0) / largest), 1)
+        radius = round(3 + 15 * math.sqrt(max(point.value, 0) / largest), 1)
         label = f"{point.name}: {_fmt(point.value)} {value_label}".strip()
         circle = (
             f'<circle cx="{x}" cy="{y}" r="{radius}" fill="{COLOURS[0]}" fill-opacity="0.55"'
@@ -218,8 +230,31 @@ def ward_map(
         if point.url:
             circle = f'<a href="{_escape(point.url)}">{circle}</a>'
         parts.append(circle)
+    if outside:
+        # Far-off islands (Côn Đảo) would squeeze the city into a corner: named, not drawn.
+        note = ", ".join(f"{p.name}: {_fmt(p.value)}" for p in outside)
+        parts.append(
+            f'<text x="{margin}" y="{height - 8}" font-size="13" fill="#57606a"'
+            f' font-family="DejaVu Sans, sans-serif">+ {_escape(note)}</text>'
+        )
     parts.append("</svg>")
     return Markup("".join(parts))
+
+
+def _frame(coords: Sequence[tuple[float, float]]) -> tuple[float, float, float, float]:
+    """The box to draw: every place within a degree of the median place (the mainland city)."""
+    lats = sorted(lat for lat, _ in coords)
+    lons = sorted(lon for _, lon in coords)
+    mid_lat, mid_lon = lats[len(lats) // 2], lons[len(lons) // 2]
+    near = [
+        (lat, lon) for lat, lon in coords if abs(lat - mid_lat) <= 1 and abs(lon - mid_lon) <= 1
+    ]
+    return (
+        min(lat for lat, _ in near),
+        max(lat for lat, _ in near),
+        min(lon for _, lon in near),
+        max(lon for _, lon in near),
+    )
 
 
 def _empty_svg(title: str, width: int, height: int) -> Markup:

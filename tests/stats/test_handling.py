@@ -416,7 +416,7 @@ def test_volumes_by_day_and_week(cases, create_user):
     assert sum(row.opened for row in handling.volumes(officer, scope, "week")) == 1
 
 
-def test_the_demo_leaves_stage_times(runner, app_context):
+def test_the_demo_leaves_stage_times(runner, app_context, keyword_classifier):
     from app.stats.stage_times import demo_stage_times
 
     result = runner.invoke(args=["demo", "load"])
