@@ -24,7 +24,7 @@ Due and warning times are computed with the pure module (sla.py) and stored,
 so the periodic scan (escalation.py) only compares timestamps.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import func, select, update
@@ -54,18 +54,37 @@ CANCELS = {Status.rejected: ("resolve", "respond")}
 # -- the workflow hooks ---------------------------------------------------------------
 
 
-def start_cycle(case: Case, now: datetime, metrics=METRICS) -> list[SlaClock]:
+@dataclass(frozen=True)
+class SlaSettings:
+    """The active policies and the default calendar, read once for many new cases (a triage batch)."""
+
+    policies: list[SlaPolicy]
+    default_calendar_id: int | None
+    #: Due and warning times of clocks started alike (same start, target, calendar):
+    #: the cases a batch opens share their start, so most are computed once.
+    times: dict = field(default_factory=dict, compare=False)
+
+    @classmethod
+    def load(cls) -> "SlaSettings":
+        return cls(ordered_policies(active_only=True), _default_calendar_id())
+
+
+def start_cycle(
+    case: Case, now: datetime, metrics=METRICS, settings: SlaSettings | None = None
+) -> list[SlaClock]:
     """Start the clocks of the case's current cycle that its policy has targets for."""
     # No autoflush: the case's change and its clocks go out in one flush, one version bump.
     with db.session.no_autoflush:
-        return _start_cycle(case, now, metrics)
+        return _start_cycle(case, now, metrics, settings)
 
 
-def _start_cycle(case: Case, now: datetime, metrics) -> list[SlaClock]:
-    policy = match_policy(case)
+def _start_cycle(
+    case: Case, now: datetime, metrics, settings: SlaSettings | None = None
+) -> list[SlaClock]:
+    policy = match_policy(case, settings.policies if settings else None)
     clocks = []
     if policy is not None:
-        default_id = _default_calendar_id()
+        default_id = settings.default_calendar_id if settings else _default_calendar_id()
         for metric in metrics:
             clock = SlaClock(
                 metric=metric,
@@ -77,7 +96,20 @@ def _start_cycle(case: Case, now: datetime, metrics) -> list[SlaClock]:
                 elapsed_seconds=0,
             )
             if _apply_policy(clock, policy, default_id):
-                compute_times(clock, now)
+                if settings is None:
+                    compute_times(clock, now)
+                else:  # a fresh clock has no pause: its times depend on these alone
+                    key = (
+                        now,
+                        clock.target_seconds,
+                        clock.counting,
+                        clock.calendar_id,
+                        clock.at_risk_percent,
+                    )
+                    if key not in settings.times:
+                        compute_times(clock, now)
+                        settings.times[key] = (clock.due_at, clock.warn_at)
+                    clock.due_at, clock.warn_at = settings.times[key]
                 case.sla_clocks.append(clock)
                 db.session.add(clock)
                 clocks.append(clock)

@@ -146,24 +146,47 @@ def open_case_for_post(
     needs_verification: bool = False,
     first_seen_at: datetime | None = None,
     now: datetime | None = None,
+    ward: Unit | None = None,
+    sla_settings: clocks.SlaSettings | None = None,
+    flush: bool = True,
 ) -> Case:
     """Open a case on behalf of triage (no human actor), in the caller's transaction.
 
-    The caller records why (triage and routing events) and commits.
+    The caller records why (triage and routing events) and commits. A caller
+    opening many cases at once passes the `ward` unit and the `sla_settings` it
+    read once, and `flush=False` to send all of them in one flush.
     """
     now = now or utcnow()
-    case = _new_case(data, unit, None, now, first_seen_at=first_seen_at or now)
+    case = _new_case(
+        data,
+        unit,
+        None,
+        now,
+        first_seen_at=first_seen_at or now,
+        ward=ward,
+        sla_settings=sla_settings,
+    )
     if former_district is not None and case.former_district is None:
         case.former_district = former_district
     case.needs_verification = needs_verification
-    db.session.flush()
+    if flush:
+        db.session.flush()
     return case
 
 
-def _new_case(data: dict, unit: Unit, actor: User | None, now: datetime, first_seen_at=None) -> Case:
+def _new_case(
+    data: dict,
+    unit: Unit,
+    actor: User | None,
+    now: datetime,
+    first_seen_at=None,
+    ward: Unit | None = None,
+    sla_settings: clocks.SlaSettings | None = None,
+) -> Case:
     if data["category"] not in CATEGORIES or data.get("priority", "P3") not in PRIORITIES:
         raise CaseError(422, "invalid_input", "unknown category or priority")
-    ward = _unit_by_code(data.get("ward"), "ward", [k.value for k in LOCAL_KINDS])
+    if ward is None:
+        ward = _unit_by_code(data.get("ward"), "ward", [k.value for k in LOCAL_KINDS])
     case = Case(
         code=new_code(),
         title=data["title"].strip(),
@@ -192,7 +215,7 @@ def _new_case(data: dict, unit: Unit, actor: User | None, now: datetime, first_s
     record_event(
         case, EventKind.created, actor, to_value=Status.received.value, body=case.title, at=now
     )
-    clocks.start_cycle(case, now)
+    clocks.start_cycle(case, now, settings=sla_settings)
     return case
 
 

@@ -199,11 +199,11 @@ def enqueue_triage(post_ids: list[int]) -> bool:
     if not post_ids:
         return True
     from app.jobs import QueueUnavailable, enqueue
-    from app.triage.tasks import triage_posts
+    from app.triage.tasks import JOB_SIZE, triage_posts
 
     try:
-        for start in range(0, len(post_ids), 100):
-            chunk = post_ids[start : start + 100]
+        for start in range(0, len(post_ids), JOB_SIZE):
+            chunk = post_ids[start : start + JOB_SIZE]
             mark_queued(chunk)
             enqueue(triage_posts, chunk)
     except QueueUnavailable as error:

@@ -1,42 +1,82 @@
 """Applying triage to stored posts: record the decision, then join, flag or open a case.
 
-Runs inside the triage job's transaction; each post gets a savepoint, so one
-bad post does not undo the batch.
+The triage job links a whole batch of posts in one go (`Batch`): it takes the
+clustering locks of the batch's categories once, in a fixed order, reads the
+cases the posts may join in one query, and sends the cases, timeline events,
+SLA clocks and signatures it writes in a few flushes rather than a few per
+post. Every change to a case is written with its timeline event in the same
+transaction. A single post (an analyst's review decision) is a batch of one.
 """
 
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.cases import operations
+from app.cases.clocks import SlaSettings
 from app.cases.models import Case, EventKind
 from app.collectors.models import Post
 from app.extensions import db
 from app.triage import clustering
 from app.triage.models import CaseSignature
 from app.triage.pipeline import PLACE_THRESHOLD, Analysis
-from app.triage.routing import route
+from app.triage.routing import Router
 from app.triage.signals import assess
-from app.units.models import FormerDistrict, Unit
+from app.units.models import LOCAL_KINDS, FormerDistrict, Unit
 
 PRIORITY_ORDER = ("P1", "P2", "P3", "P4")
 TITLE_LENGTH = 140
+#: Mentions counted for "spreading fast" (signals.assess).
+MENTIONS_PERIOD = timedelta(hours=1)
 
 
-def apply(post: Post, analysis: Analysis, now: datetime) -> None:
-    """Store the decision on the post and, when it is confident and relevant, link it to a case."""
-    post.is_relevant = analysis.relevant
-    post.category = analysis.category
-    post.confidence = analysis.confidence
-    post.priority = analysis.priority
-    post.sentiment = analysis.sentiment
-    post.place = analysis.place
-    post.flags = analysis.flags
-    post.reasons = analysis.reasons
-    post.model_version = analysis.model_version
-    post.needs_review = analysis.needs_review
-    if analysis.relevant and not analysis.needs_review:
-        link_to_case(post, analysis, now)
+def decision(analysis: Analysis) -> dict:
+    """What triage stores on a post (its columns and values)."""
+    return {
+        "is_relevant": analysis.relevant,
+        "category": analysis.category,
+        "confidence": analysis.confidence,
+        "priority": analysis.priority,
+        "sentiment": analysis.sentiment,
+        "place": analysis.place,
+        "flags": analysis.flags,
+        "reasons": analysis.reasons,
+        "model_version": analysis.model_version,
+        "needs_review": analysis.needs_review,
+    }
+
+
+def apply(post: Post, analysis: Analysis, now: datetime, batch: "Batch | None" = None) -> None:
+    """Store the decision on the post and, when it is confident and relevant, link it to a case.
+
+    With a `batch`, the post and its case are written by `Batch.finish`, with the batch's.
+    """
+    if batch is None:
+        for name, value in decision(analysis).items():
+            setattr(post, name, value)
+        if goes_to_case(analysis):
+            link_to_case(post, analysis, now)
+        return
+    batch.record(post, decision(analysis))
+    if goes_to_case(analysis):
+        batch.link(post, analysis)
+
+
+def goes_to_case(analysis: Analysis) -> bool:
+    return analysis.relevant and not analysis.needs_review
+
+
+def link_to_case(
+    post: Post, analysis: Analysis, now: datetime, category: str | None = None
+) -> Case:
+    """Join one post to its case (or open one), under the category's clustering lock."""
+    batch = Batch(now)
+    batch.link(post, analysis, category)
+    batch.finish()
+    return db.session.get(Case, post.case_id)
 
 
 def _place(analysis: Analysis) -> tuple[tuple[str, ...], str | None]:
@@ -47,96 +87,286 @@ def _place(analysis: Analysis) -> tuple[tuple[str, ...], str | None]:
     return tuple(w["code"] for w in place["wards"]), district["code"] if district else None
 
 
-def _case_words(case_id: int) -> frozenset[str]:
-    return frozenset((db.session.scalar(select(Case.search_text).where(Case.id == case_id)) or "").split())
-
-
-def link_to_case(post: Post, analysis: Analysis, now: datetime, category: str | None = None) -> Case:
-    """Join the post to its case (or open one), under the category's clustering lock."""
-    category = category or analysis.category
-    ward_codes, district_code = _place(analysis)
-    features = clustering.PostFeatures(
-        category=category, ward_codes=ward_codes, former_district_code=district_code,
-        embedding=analysis.embedding, words=analysis.words, posted_at=post.posted_at,
-    )
-    clustering.lock_category(category)
-    match = clustering.find_match(features, case_words=_case_words)
-    reach = sum(v or 0 for v in (post.likes, post.shares, post.comments))
-    if match is None:
-        case = _open_case(post, analysis, features, now)
-    else:
-        case = db.session.get(Case, match.case_id)
-        _add_mention(case, post, analysis, match, now)
-    signature = db.session.get(CaseSignature, case.id)
-    clustering.add_to_signature(signature, features, post.source, reach)
-    post.case_id = case.id
-    return case
-
-
-def _open_case(post: Post, analysis: Analysis, features, now: datetime) -> Case:
-    ward = None
-    if len(features.ward_codes) == 1:
-        ward = db.session.scalar(select(Unit).where(Unit.code == features.ward_codes[0]))
-    district = None
-    if features.former_district_code:
-        district = db.session.scalar(select(FormerDistrict).where(FormerDistrict.code == features.former_district_code))
-    decision = route(features.category, ward, district.id if district else None)
-    text = " ".join(post.text.split())
-    title = text if len(text) <= TITLE_LENGTH else text[: TITLE_LENGTH - 1].rsplit(" ", 1)[0] + "…"
-    case = operations.open_case_for_post(
-        {
-            "title": title,
-            "description": post.text,
-            "category": features.category,
-            "priority": analysis.priority or "P3",
-            "ward": ward.code if ward else None,
-            "source": post.source.split(":", 1)[0],
-        },
-        unit=decision.unit,
-        former_district=district,
-        needs_verification="needs_verification" in analysis.flags,
-        first_seen_at=post.posted_at,
-        now=now,
-    )
-    # A case opened from a citizen's report answers to the code the citizen was given.
-    if post.tracking_code and db.session.scalar(select(Case.id).where(Case.code == post.tracking_code)) is None:
-        case.code = post.tracking_code
-        operations.refresh_search_text(case)
-    operations.record_event(
-        case, EventKind.triage, None, body="; ".join(analysis.reasons),
-        data={"post_id": post.id, "model_version": analysis.model_version, "confidence": analysis.confidence},
-        at=now,
-    )
-    operations.record_event(
-        case, EventKind.routed, None, to_value=decision.unit.code, body=decision.reason,
-        data={"rule_id": decision.rule_id}, at=now,
-    )
-    db.session.add(CaseSignature(
-        case_id=case.id, category=features.category, ward_codes=list(features.ward_codes),
-        former_district_code=features.former_district_code, post_count=0, sources={}, reach=0,
-        last_post_at=post.posted_at, model_version=analysis.model_version,
-    ))
-    db.session.flush()
-    return case
-
-
-def _add_mention(case: Case, post: Post, analysis: Analysis, match, now: datetime) -> None:
-    case.mention_count += 1
-    case.first_seen_at = min(case.first_seen_at, post.posted_at)
-    case.last_seen_at = max(case.last_seen_at, post.posted_at)
-    case.updated_at = now
-    if match.persists:
-        operations.record_event(
-            case, EventKind.problem_persists, None, body=post.text[:2000],
-            data={"post_id": post.id, "similarity": round(match.similarity, 3)}, at=now,
+def _case_texts(case_ids: list[int]) -> dict[int, str]:
+    with db.session.no_autoflush:
+        rows = db.session.execute(
+            select(Case.id, Case.title, Case.description).where(Case.id.in_(case_ids))
         )
-        return
-    operations.record_event(
-        case, EventKind.triage, None, body=f"new mention from {post.source} (similarity {match.similarity:.2f})",
-        data={"post_id": post.id, "similarity": round(match.similarity, 3)}, at=now,
-    )
-    signals = assess(post.text, case.category, mentions_last_hour=clustering.mentions_in_last_hour(case.id, now) + 1)
-    if PRIORITY_ORDER.index(signals.priority) < PRIORITY_ORDER.index(case.priority):
-        operations.record_event(case, EventKind.updated, None, from_value=case.priority, to_value=signals.priority,
-                                body="; ".join(signals.reasons), data={"field": "priority"}, at=now)
-        case.priority = signals.priority
+        return {case_id: description or title for case_id, title, description in rows}
+
+
+class Batch:
+    """Posts of one transaction being linked to cases, for one use.
+
+    `prepare` takes the clustering locks and reads what linking will need,
+    `link` decides post by post (in memory, mostly), and `finish` writes the
+    cases, their timeline events and clocks, the posts and the signatures.
+    """
+
+    def __init__(self, now: datetime):
+        self.now = now
+        self.index = clustering.CandidateIndex()
+        self._router: Router | None = None
+        self._sla: SlaSettings | None = None
+        self._wards: dict[str, Unit | None] = {}
+        self._districts: dict[str, FormerDistrict | None] = {}
+        #: Mentions in the last hour that this batch adds, by candidate key, so far.
+        self._mentions: dict = {}
+        #: (post, case id or the new Case) in the order linked.
+        self._linked: list[tuple[Post, Any]] = []
+        self._opened: list[clustering.Candidate] = []
+        #: Mentions of stored cases, written by `finish` once the cases are read in one go:
+        #: (post, match, this batch's mentions of the case before the post).
+        self._joins: list[tuple[Post, clustering.Match, int]] = []
+        #: Column values to write on each post, in one statement for the batch.
+        self._records: dict[Post, dict] = {}
+
+    # -- reading, once per batch ----------------------------------------------------
+
+    def prepare(self, items: list[tuple[Post, Analysis]]) -> None:
+        """Take the clustering locks and read, for all the posts at once, what linking needs."""
+        items = [(post, analysis) for post, analysis in items if goes_to_case(analysis)]
+        if not items:
+            return
+        places = [_place(analysis) for _, analysis in items]
+        self._load_categories(
+            {analysis.category for _, analysis in items}, min(post.posted_at for post, _ in items)
+        )
+        self._load_places(
+            {wards[0] for wards, _ in places if len(wards) == 1},
+            {district for _, district in places if district},
+        )
+
+    def _load_categories(self, categories, earliest: datetime) -> None:
+        categories = {c for c in categories if not self.index.has(c)}
+        if categories:
+            clustering.lock_categories(categories)
+            self.index.load(categories, earliest, _case_texts)
+
+    def _load_places(self, ward_codes: set[str], district_codes: set[str]) -> None:
+        ward_codes -= set(self._wards)
+        district_codes -= set(self._districts)
+        with db.session.no_autoflush:
+            if ward_codes:
+                found = db.session.scalars(
+                    select(Unit)
+                    .where(Unit.code.in_(ward_codes), Unit.kind.in_([k.value for k in LOCAL_KINDS]))
+                    .options(selectinload(Unit.former_districts))
+                )
+                self._wards.update(dict.fromkeys(ward_codes))
+                self._wards.update({unit.code: unit for unit in found})
+            if district_codes:
+                found = db.session.scalars(
+                    select(FormerDistrict).where(FormerDistrict.code.in_(district_codes))
+                )
+                self._districts.update(dict.fromkeys(district_codes))
+                self._districts.update({district.code: district for district in found})
+
+    @property
+    def router(self) -> Router:
+        if self._router is None:
+            with db.session.no_autoflush:
+                self._router = Router.load()
+        return self._router
+
+    @property
+    def sla(self) -> SlaSettings:
+        if self._sla is None:
+            with db.session.no_autoflush:
+                self._sla = SlaSettings.load()
+        return self._sla
+
+    # -- linking, post by post --------------------------------------------------------
+
+    def record(self, post: Post, values: dict) -> None:
+        """Column values to store on the post when the batch finishes."""
+        self._records.setdefault(post, {}).update(values)
+
+    def link(self, post: Post, analysis: Analysis, category: str | None = None) -> None:
+        """Join the post to the case it is about, or open one."""
+        category = category or analysis.category
+        ward_codes, district_code = _place(analysis)
+        self._load_categories({category}, post.posted_at)
+        features = clustering.PostFeatures(
+            category=category, ward_codes=ward_codes, former_district_code=district_code,
+            posted_at=post.posted_at, text=post.text,
+        )  # fmt: skip
+        match = self.index.find_match(features)
+        if match is None:
+            case = self._open_case(post, analysis, features)
+            candidate = self.index.open(
+                case, features, now=self.now, model_version=analysis.model_version
+            )
+            self._opened.append(candidate)
+        else:
+            candidate = self.index.get(match.case_id)
+            before = self._mentions.get(candidate.key, 0)
+            if candidate.new:
+                self._add_mention(candidate.key, post, match, before)
+            else:
+                self._joins.append((post, match, before))
+        reach = sum(v or 0 for v in (post.likes, post.shares, post.comments))
+        self.index.add_post(candidate, features, post.source, reach, self.now)
+        if post.collected_at is None or post.collected_at >= self.now - MENTIONS_PERIOD:
+            self._mentions[candidate.key] = self._mentions.get(candidate.key, 0) + 1
+        self._linked.append((post, candidate.key))
+
+    def _open_case(self, post: Post, analysis: Analysis, features) -> Case:
+        ward_code = features.ward_codes[0] if len(features.ward_codes) == 1 else None
+        district_code = features.former_district_code
+        self._load_places({ward_code} - {None}, {district_code} - {None})  # read by `prepare`
+        ward = self._wards.get(ward_code) if ward_code else None
+        district = self._districts.get(district_code) if district_code else None
+        decision = self.router.route(features.category, ward, district.id if district else None)
+        text = " ".join(post.text.split())
+        title = (
+            text if len(text) <= TITLE_LENGTH else text[: TITLE_LENGTH - 1].rsplit(" ", 1)[0] + "…"
+        )
+        with db.session.no_autoflush:
+            case = operations.open_case_for_post(
+                {
+                    "title": title,
+                    "description": post.text,
+                    "category": features.category,
+                    "priority": analysis.priority or "P3",
+                    "ward": ward.code if ward else None,
+                    "source": post.source.split(":", 1)[0],
+                },
+                unit=decision.unit,
+                former_district=district,
+                needs_verification="needs_verification" in analysis.flags,
+                first_seen_at=post.posted_at,
+                now=self.now,
+                ward=ward,
+                sla_settings=self.sla,
+                flush=False,
+            )
+            # A case opened from a citizen's report answers to the code the citizen was given.
+            if (
+                post.tracking_code
+                and db.session.scalar(select(Case.id).where(Case.code == post.tracking_code))
+                is None
+            ):
+                case.code = post.tracking_code
+                operations.refresh_search_text(case)
+        operations.record_event(
+            case, EventKind.triage, None, body="; ".join(analysis.reasons),
+            data={"post_id": post.id, "model_version": analysis.model_version, "confidence": analysis.confidence},
+            at=self.now,
+        )  # fmt: skip
+        operations.record_event(
+            case, EventKind.routed, None, to_value=decision.unit.code, body=decision.reason,
+            data={"rule_id": decision.rule_id}, at=self.now,
+        )  # fmt: skip
+        return case
+
+    def _add_mention(
+        self, case: Case, post: Post, match: clustering.Match, mentions_before: int
+    ) -> None:
+        """One more mention: counts, times and a timeline event; priority up if it spreads fast.
+
+        `mentions_before`: the case's mentions in the last hour before this post.
+        """
+        now = self.now
+        case.mention_count += 1
+        case.first_seen_at = min(case.first_seen_at, post.posted_at)
+        case.last_seen_at = max(case.last_seen_at, post.posted_at)
+        case.updated_at = now
+        similarity = round(match.similarity, 3)
+        if match.persists:
+            operations.record_event(
+                case, EventKind.problem_persists, None, body=post.text[:2000],
+                data={"post_id": post.id, "similarity": similarity}, at=now,
+            )  # fmt: skip
+            return
+        operations.record_event(
+            case, EventKind.triage, None, body=f"new mention from {post.source} (similarity {match.similarity:.2f})",
+            data={"post_id": post.id, "similarity": similarity}, at=now,
+        )  # fmt: skip
+        signals = assess(post.text, case.category, mentions_last_hour=mentions_before + 1)
+        if PRIORITY_ORDER.index(signals.priority) < PRIORITY_ORDER.index(case.priority):
+            operations.record_event(
+                case, EventKind.updated, None, from_value=case.priority, to_value=signals.priority,
+                body="; ".join(signals.reasons), data={"field": "priority"}, at=now,
+            )  # fmt: skip
+            case.priority = signals.priority
+
+    # -- writing, once per batch --------------------------------------------------------
+
+    def finish(self) -> None:
+        """Write the mentions of stored cases, the new cases, the posts and the signatures."""
+        if self._joins:
+            self._write_joins()
+        if self._linked:
+            db.session.flush()  # the new cases get their ids
+        for post, key in self._linked:
+            case_id = key.id if isinstance(key, Case) else key
+            if post in self._records:
+                self._records[post]["case_id"] = case_id
+            else:
+                post.case_id = case_id
+        self._write_signatures()
+        self._write_records()
+        self._linked, self._opened, self._joins, self._records = [], [], [], {}
+
+    def _write_joins(self) -> None:
+        case_ids = sorted({match.case_id for _, match, _ in self._joins})
+        with db.session.no_autoflush:
+            cases = {
+                case.id: case
+                for case in db.session.scalars(select(Case).where(Case.id.in_(case_ids)))
+            }
+            # The batch's own mentions are not written yet, so none of them is counted here.
+            recent = dict(db.session.execute(
+                select(Post.case_id, func.count(Post.id))
+                .where(Post.case_id.in_(case_ids), Post.collected_at >= self.now - MENTIONS_PERIOD)
+                .group_by(Post.case_id)
+            ).all())  # fmt: skip
+        for post, match, before in self._joins:
+            self._add_mention(
+                cases[match.case_id], post, match, recent.get(match.case_id, 0) + before
+            )
+
+    def _write_signatures(self) -> None:
+        table = CaseSignature.__table__
+        if self._opened:
+            db.session.execute(
+                table.insert(),
+                [
+                    {
+                        "case_id": c.key.id, "category": c.category, "ward_codes": list(c.ward_codes),
+                        "former_district_code": c.former_district_code, "model_version": c.model_version,
+                        **c.signature_values(),
+                    }
+                    for c in self._opened
+                ],
+            )  # fmt: skip
+        stored = [c for c in self.index.touched() if not c.new]
+        for keys, rows in _by_keys([{"key": c.key, **c.signature_values()} for c in stored]):
+            statement = table.update().where(table.c.case_id == bindparam("key"))
+            db.session.execute(
+                statement.values({k: bindparam(k) for k in keys if k != "key"}), rows
+            )
+        for candidate in self.index.touched():
+            candidate.touched = False
+
+    def _write_records(self) -> None:
+        """Each post's columns in one executemany per set of columns, then the same on the objects."""
+        table = Post.__table__
+        rows = [{"post_id": post.id, **values} for post, values in self._records.items()]
+        for keys, group in _by_keys(rows):
+            statement = table.update().where(table.c.id == bindparam("post_id"))
+            db.session.execute(
+                statement.values({k: bindparam(k) for k in keys if k != "post_id"}), group
+            )
+        for post, values in self._records.items():
+            for name, value in values.items():
+                set_committed_value(post, name, value)
+
+
+def _by_keys(rows: list[dict]):
+    """Rows grouped by their set of keys: one executemany each."""
+    groups: dict[tuple, list[dict]] = {}
+    for row in rows:
+        groups.setdefault(tuple(sorted(row)), []).append(row)
+    return groups.items()

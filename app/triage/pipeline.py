@@ -9,11 +9,10 @@ Every decision carries its confidence and a reason a person can read. The same
 `analyse()` serves POST /api/v1/triage (which stores nothing).
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from app.triage.gazetteer import resolve_place
 from app.triage.signals import assess
-from app.triage.textnorm import fold, normalize
 
 #: Below these the post waits for a person instead of being guessed.
 RELEVANCE_THRESHOLD = 0.65
@@ -37,8 +36,8 @@ class Analysis:
     reasons: list[str]
     model_version: str
     needs_review: bool
+    #: The L2-normalised sentence embedding of the model's forward pass (None for the fallback).
     embedding: object = None
-    words: frozenset[str] = field(default_factory=frozenset)
 
     def as_json(self) -> dict:
         return {
@@ -122,7 +121,6 @@ def analyse(
                 model_version=prediction.model_version,
                 needs_review=needs_review,
                 embedding=prediction.embedding,
-                words=frozenset(fold(normalize(text).expanded).split()),
             )
         )
     return results

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.triage.models import RoutingRule
@@ -23,7 +24,12 @@ DEFAULT_RULES = [
     ("environment", False, "SO-NNMT", "Môi trường chưa rõ địa bàn: Sở Nông nghiệp và Môi trường"),
     ("administrative", True, "ward", "Thủ tục hành chính tại phường/xã: UBND phường/xã"),
     ("other", True, "ward", "Vấn đề khác tại phường/xã: UBND phường/xã"),
-    (None, False, TRIAGE_DESK_CODE, "Chưa rõ địa bàn hoặc đơn vị: Tổ tiếp nhận Thành phố phân loại"),
+    (
+        None,
+        False,
+        TRIAGE_DESK_CODE,
+        "Chưa rõ địa bàn hoặc đơn vị: Tổ tiếp nhận Thành phố phân loại",
+    ),
 ]
 
 
@@ -41,35 +47,72 @@ def ensure_default_rules() -> int:
     """
     if db.session.scalar(select(RoutingRule.id).limit(1)) is not None:
         return 0
-    units = {u.code: u for u in db.session.scalars(select(Unit).where(Unit.kind.not_in(["ward", "commune"])))}
-    for position, (category, requires_ward, target, description) in enumerate(DEFAULT_RULES, start=1):
-        db.session.add(RoutingRule(
-            position=position * 10, category=category, requires_ward=requires_ward,
-            target="ward" if target == "ward" else "unit",
-            target_unit=None if target == "ward" else units[target], description=description,
-        ))
+    units = {
+        u.code: u
+        for u in db.session.scalars(select(Unit).where(Unit.kind.not_in(["ward", "commune"])))
+    }
+    for position, (category, requires_ward, target, description) in enumerate(
+        DEFAULT_RULES, start=1
+    ):
+        db.session.add(
+            RoutingRule(
+                position=position * 10,
+                category=category,
+                requires_ward=requires_ward,
+                target="ward" if target == "ward" else "unit",
+                target_unit=None if target == "ward" else units[target],
+                description=description,
+            )
+        )
     db.session.flush()
     return len(DEFAULT_RULES)
 
 
-def route(category: str, ward: Unit | None, former_district_id: int | None = None) -> RoutingDecision:
+class Router:
+    """The active rules, read once and applied to many cases (one triage batch)."""
+
+    def __init__(self, rules: list[RoutingRule]):
+        self.rules = rules
+        self._desk: Unit | None = None
+
+    @classmethod
+    def load(cls) -> "Router":
+        ensure_default_rules()
+        rules = db.session.scalars(
+            select(RoutingRule)
+            .where(RoutingRule.is_active.is_(True))
+            .options(selectinload(RoutingRule.target_unit))
+            .order_by(RoutingRule.position, RoutingRule.id)
+        )
+        return cls(list(rules))
+
+    def route(
+        self, category: str, ward: Unit | None, former_district_id: int | None = None
+    ) -> RoutingDecision:
+        """The first active rule matching the category and place decides; the triage desk catches the rest."""
+        for rule in self.rules:
+            if rule.category not in (None, category):
+                continue
+            if rule.requires_ward and ward is None:
+                continue
+            if rule.ward_id is not None and (ward is None or ward.id != rule.ward_id):
+                continue
+            if (
+                rule.former_district_id is not None
+                and rule.former_district_id != former_district_id
+            ):
+                continue
+            unit = ward if rule.target == "ward" else rule.target_unit
+            if unit is None:
+                continue
+            return RoutingDecision(unit, rule.id, f"rule #{rule.position}: {rule.description}")
+        if self._desk is None:
+            self._desk = db.session.scalar(select(Unit).where(Unit.code == TRIAGE_DESK_CODE))
+        return RoutingDecision(self._desk, None, "no rule matched: city triage desk")
+
+
+def route(
+    category: str, ward: Unit | None, former_district_id: int | None = None
+) -> RoutingDecision:
     """The first active rule matching the category and place decides; the triage desk catches the rest."""
-    ensure_default_rules()
-    rules = db.session.scalars(
-        select(RoutingRule).where(RoutingRule.is_active.is_(True)).order_by(RoutingRule.position, RoutingRule.id)
-    )
-    for rule in rules:
-        if rule.category not in (None, category):
-            continue
-        if rule.requires_ward and ward is None:
-            continue
-        if rule.ward_id is not None and (ward is None or ward.id != rule.ward_id):
-            continue
-        if rule.former_district_id is not None and rule.former_district_id != former_district_id:
-            continue
-        unit = ward if rule.target == "ward" else rule.target_unit
-        if unit is None:
-            continue
-        return RoutingDecision(unit, rule.id, f"rule #{rule.position}: {rule.description}")
-    desk = db.session.scalar(select(Unit).where(Unit.code == TRIAGE_DESK_CODE))
-    return RoutingDecision(desk, None, "no rule matched: city triage desk")
+    return Router.load().route(category, ward, former_district_id)

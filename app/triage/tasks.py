@@ -1,14 +1,19 @@
 """The triage job: the one entry point collectors hand new posts to.
 
 Safe to run twice and under concurrent workers: posts are locked while they
-are processed and skipped once done, so a re-enqueued post is triaged once.
-Posts are committed in small batches, so a worker that dies loses at most the
-batch in hand, which the sweeper hands out again.
+are linked to cases and skipped once done, so a re-enqueued post is triaged
+once. The model reads up to MODEL_BATCH posts in one call (sorted by length
+inside, so less padding); their decisions are then written in batches of
+LINK_BATCH posts, each locked, linked and committed together, so a worker that
+dies loses at most the batch in hand, which the sweeper hands out again. A
+batch is linked to cases in one go; if that fails, it is redone post by post,
+so one bad post fails alone.
 """
 
 import logging
 
 from sqlalchemy import select
+from sqlalchemy.orm import defer
 
 from app.collectors.models import Post, TriageStatus
 from app.extensions import db
@@ -17,14 +22,31 @@ from app.models import utcnow
 
 log = logging.getLogger(__name__)
 
-#: Posts analysed per model call and committed together.
-MODEL_BATCH = 32
+#: Posts handed to one job (collectors enqueue them in chunks of this size).
+JOB_SIZE = 256
+#: Posts analysed per model call.
+MODEL_BATCH = 256
+#: Posts locked, linked to cases and committed together.
+LINK_BATCH = 64
+
+
+def _pending(post_ids: list[int]) -> list[tuple]:
+    """(id, text, url, place name) of the posts not triaged yet, read without a lock."""
+    rows = db.session.execute(
+        select(Post.id, Post.text, Post.url, Post.place_hints)
+        .where(Post.id.in_(post_ids), Post.triage_status != TriageStatus.done.value)
+        .order_by(Post.id)
+    ).all()
+    db.session.commit()  # end the read: nothing is held while the model runs
+    return [(row.id, row.text, row.url, (row.place_hints or {}).get("place_name")) for row in rows]
 
 
 def _lock_pending(post_ids: list[int]) -> list[Post]:
     statement = (
         select(Post)
         .where(Post.id.in_(post_ids), Post.triage_status != TriageStatus.done.value)
+        # The source's whole payload is not needed to triage: leave it in the database.
+        .options(defer(Post.raw))
         .order_by(Post.id)
     )
     if db.engine.dialect.name == "postgresql":
@@ -38,16 +60,33 @@ def triage_posts(post_ids: list[int]) -> dict:
     """Triage the posts that are not done yet; returns counts of done, skipped and failed."""
     counts = {"done": 0, "skipped": 0, "failed": 0}
     for start in range(0, len(post_ids), MODEL_BATCH):
-        batch = _triage_batch(post_ids[start : start + MODEL_BATCH])
-        for key, value in batch.items():
+        for key, value in _triage_chunk(post_ids[start : start + MODEL_BATCH]).items():
             counts[key] += value
     return counts
 
 
-def _triage_batch(post_ids: list[int]) -> dict:
-    from app.triage.intake import apply
+def _triage_chunk(post_ids: list[int]) -> dict:
+    """One model call for the pending posts, then their links, batch by batch."""
     from app.triage.pipeline import analyse
 
+    pending = _pending(post_ids)
+    counts = {"done": 0, "skipped": len(post_ids) - len(pending), "failed": 0}
+    if not pending:
+        return counts
+    ids, texts, urls, places = (list(column) for column in zip(*pending, strict=True))
+    try:
+        analyses = dict(zip(ids, analyse(texts, urls=urls, place_texts=places), strict=True))
+        error = None
+    except Exception as failure:  # the model failing must not lose the posts: they retry later
+        log.exception("triage model failed on posts %s", ids)
+        analyses, error = {}, failure
+    for start in range(0, len(ids), LINK_BATCH):
+        for key, value in _triage_batch(ids[start : start + LINK_BATCH], analyses, error).items():
+            counts[key] += value
+    return counts
+
+
+def _triage_batch(post_ids: list[int], analyses: dict, error: Exception | None) -> dict:
     posts = _lock_pending(post_ids)
     counts = {"done": 0, "skipped": len(post_ids) - len(posts), "failed": 0}
     if not posts:
@@ -56,34 +95,49 @@ def _triage_batch(post_ids: list[int]) -> dict:
     now = utcnow()
     for post in posts:
         post.triage_attempts += 1
-    try:
-        analyses = analyse(
-            [p.text for p in posts],
-            urls=[p.url for p in posts],
-            place_texts=[(p.place_hints or {}).get("place_name") for p in posts],
-        )
-    except Exception as error:  # the model failing must not lose the posts: they retry later
-        log.exception("triage model failed on posts %s", post_ids)
+    if error is not None:
         for post in posts:
             _fail(post, error)
         db.session.commit()
         counts["failed"] = len(posts)
         return counts
-    for post, analysis in zip(posts, analyses, strict=True):
-        try:
-            with db.session.begin_nested():
-                apply(post, analysis, now)
-        except Exception as error:  # one bad post must not stop the batch
-            log.exception("triage failed for post %s", post.id)
-            _fail(post, error)
-            counts["failed"] += 1
-            continue
-        post.triage_status = TriageStatus.done.value
-        post.triaged_at = now
-        post.triage_error = None
-        counts["done"] += 1
+    items = [(post, analyses[post.id]) for post in posts]
+    try:
+        # The whole batch in one go: one read of the candidate cases, a few flushes.
+        with db.session.begin_nested():
+            _link(items, now)
+    except Exception:
+        # Something in the batch failed: redo it post by post, so that only the
+        # post at fault fails and the others are linked.
+        log.warning(
+            "triage batch of %s posts failed; retrying post by post", len(items), exc_info=True
+        )
+        for post, analysis in items:
+            try:
+                with db.session.begin_nested():
+                    _link([(post, analysis)], now)
+            except Exception as failure:
+                log.exception("triage failed for post %s", post.id)
+                _fail(post, failure)
+                counts["failed"] += 1
+    counts["done"] = len(posts) - counts["failed"]
     db.session.commit()
     return counts
+
+
+def _link(items: list, now) -> None:
+    """Record each post's decision and link it to its case, as one batch."""
+    from app.triage import intake
+
+    batch = intake.Batch(now)
+    batch.prepare(items)
+    for post, analysis in items:
+        intake.apply(post, analysis, now, batch)
+        batch.record(
+            post,
+            {"triage_status": TriageStatus.done.value, "triaged_at": now, "triage_error": None},
+        )
+    batch.finish()
 
 
 def _fail(post: Post, error: Exception) -> None:

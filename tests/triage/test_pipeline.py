@@ -9,7 +9,7 @@ from app.collectors.base import PostData
 from app.collectors.models import Post
 from app.collectors.operations import store_posts
 from app.extensions import db
-from app.triage.models import TriageLabel
+from app.triage.models import CaseSignature, TriageLabel
 from app.triage.review import decide
 from app.triage.tasks import triage_posts
 
@@ -17,9 +17,16 @@ NOW = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
 
 
 def _store(*texts, source="facebook", start=0, minutes=0):
-    posts = [PostData(source=source, external_id=f"{source}-{start + n}", text=text,
-                      posted_at=NOW + timedelta(minutes=minutes + n), likes=10)
-             for n, text in enumerate(texts)]
+    posts = [
+        PostData(
+            source=source,
+            external_id=f"{source}-{start + n}",
+            text=text,
+            posted_at=NOW + timedelta(minutes=minutes + n),
+            likes=10,
+        )
+        for n, text in enumerate(texts)
+    ]
     return store_posts(posts).new_ids
 
 
@@ -34,13 +41,20 @@ def _cases():
 def test_a_confident_local_post_opens_a_case_routed_to_its_ward(app_context, keyword_classifier):
     [post_id] = _store("Rác ùn ứ trước chợ ở phường Tân Thuận ba ngày chưa ai dọn")
 
-    assert triage_posts([post_id]) == {"done": 1, "skipped": 0, "failed": 0}, _post(post_id).triage_error
+    assert triage_posts([post_id]) == {"done": 1, "skipped": 0, "failed": 0}, _post(
+        post_id
+    ).triage_error
 
     post, [case] = _post(post_id), _cases()
     assert (post.is_relevant, post.category, post.case_id) == (True, "environment", case.id)
     assert post.place["wards"] == [{"code": "27478", "name": "Phường Tân Thuận"}]
     assert (case.category, case.unit.code, case.ward.code, case.source, case.status) == (
-        "environment", "27478", "27478", "facebook", "received")
+        "environment",
+        "27478",
+        "27478",
+        "facebook",
+        "received",
+    )
     kinds = [e.kind for e in case.events]
     assert kinds == ["created", "triage", "routed"]
     routed = case.events[-1]
@@ -65,7 +79,9 @@ def test_irrelevant_posts_make_no_case(app_context, keyword_classifier):
     assert _cases() == []
 
 
-def test_low_confidence_waits_for_a_person_whose_decision_is_kept(app_context, keyword_classifier, create_user):
+def test_low_confidence_waits_for_a_person_whose_decision_is_kept(
+    app_context, keyword_classifier, create_user
+):
     [post_id] = _store("Có ai thấy rác ở đây không?")
     triage_posts([post_id])
     post = _post(post_id)
@@ -76,15 +92,21 @@ def test_low_confidence_waits_for_a_person_whose_decision_is_kept(app_context, k
     decide(post, analyst, relevant=True, category="environment", ward_code="26743")
 
     label = db.session.scalar(db.select(TriageLabel))
-    assert (label.category, label.ward_code, label.labelled_by_id) == ("environment", "26743", analyst.id)
+    assert (label.category, label.ward_code, label.labelled_by_id) == (
+        "environment",
+        "26743",
+        analyst.id,
+    )
     case = db.session.get(Case, _post(post_id).case_id)
     assert (case.unit.code, case.ward.code) == ("26743", "26743")
 
 
 def test_mentions_of_the_same_problem_join_one_case(app_context, keyword_classifier):
-    ids = _store("Đường Nguyễn Hữu Cảnh ngập sâu sau mưa chiều nay",
-                 "Đường Nguyễn Hữu Cảnh ngập sâu sau mưa chiều nay luôn",
-                 "Hẻm 5 Gò Vấp ngập nước tới gối")
+    ids = _store(
+        "Đường Nguyễn Hữu Cảnh ngập sâu sau mưa chiều nay",
+        "Đường Nguyễn Hữu Cảnh ngập sâu sau mưa chiều nay luôn",
+        "Hẻm 5 Gò Vấp ngập nước tới gối",
+    )
 
     triage_posts(ids)
 
@@ -103,14 +125,18 @@ def test_outside_the_time_window_a_new_case_opens(app_context, keyword_classifie
     assert len(_cases()) == 2
 
 
-def test_a_post_about_a_recently_answered_problem_says_it_persists(app_context, keyword_classifier, create_user):
+def test_a_post_about_a_recently_answered_problem_says_it_persists(
+    app_context, keyword_classifier, create_user
+):
     [first] = _store("Đường Nguyễn Hữu Cảnh ngập sâu sau mưa")
     triage_posts([first])
     case = _cases()[0]
     admin = create_user("admin", unit_code="UBND-TP")
     for step in ("verifying", "in_progress", "resolved"):
         operations.transition(case, step, admin, version=case.version)
-    operations.transition(case, "responded", admin, version=case.version, public_response="Đã nạo vét cống.")
+    operations.transition(
+        case, "responded", admin, version=case.version, public_response="Đã nạo vét cống."
+    )
 
     [again] = _store("Đường Nguyễn Hữu Cảnh ngập sâu sau mưa", start=5, minutes=60 * 24 * 5)
     triage_posts([again])
@@ -121,8 +147,11 @@ def test_a_post_about_a_recently_answered_problem_says_it_persists(app_context, 
 
 
 def test_two_workers_on_one_new_problem_make_one_case(app, app_context, keyword_classifier):
-    ids = _store("Cây đổ ngập đường Lê Lợi phường Bến Thành", "Cây đổ ngập đường Lê Lợi phường Bến Thành",
-                 source="zalo")
+    ids = _store(
+        "Cây đổ ngập đường Lê Lợi phường Bến Thành",
+        "Cây đổ ngập đường Lê Lợi phường Bến Thành",
+        source="zalo",
+    )
     barrier = threading.Barrier(2)
 
     def work(post_id):
@@ -145,13 +174,21 @@ def test_two_workers_on_one_new_problem_make_one_case(app, app_context, keyword_
 def test_triage_api_answers_without_storing(client, officer, api_token, keyword_classifier):
     headers = api_token(officer)
 
-    one = client.post("/api/v1/triage", json={"text": "Kẹt xe kinh khủng ở Q7 sáng nay"}, headers=headers)
-    many = client.post("/api/v1/triage", json={"texts": ["rác ở chợ Bến Thành", "đi chơi thôi"]}, headers=headers)
+    one = client.post(
+        "/api/v1/triage", json={"text": "Kẹt xe kinh khủng ở Q7 sáng nay"}, headers=headers
+    )
+    many = client.post(
+        "/api/v1/triage", json={"texts": ["rác ở chợ Bến Thành", "đi chơi thôi"]}, headers=headers
+    )
     too_many = client.post("/api/v1/triage", json={"texts": ["x"] * 257}, headers=headers)
 
     body = one.get_json()
     assert one.status_code == 200
-    assert (body["relevant"], body["category"], body["model_version"]) == (True, "traffic", "test-keywords-1")
+    assert (body["relevant"], body["category"], body["model_version"]) == (
+        True,
+        "traffic",
+        "test-keywords-1",
+    )
     assert body["place"]["former_district"] == {"name": "Quận 7", "code": "778"}
     assert {"confidence", "priority", "sentiment", "flags", "reasons"} <= set(body)
     assert [item["relevant"] for item in many.get_json()["items"]] == [True, False]
@@ -159,14 +196,168 @@ def test_triage_api_answers_without_storing(client, officer, api_token, keyword_
     assert db.session.scalar(db.select(db.func.count(Post.id))) == 0
 
 
-def test_review_decisions_export_as_training_examples(app_context, keyword_classifier, create_user, runner, tmp_path):
+def test_review_decisions_export_as_training_examples(
+    app_context, keyword_classifier, create_user, runner, tmp_path
+):
     [post_id] = _store("Có ai thấy rác ở đây không?")
     triage_posts([post_id])
-    decide(_post(post_id), create_user("analyst", unit_code="VP-UBND"), relevant=True, category="environment",
-           ward_code=None)
+    decide(
+        _post(post_id),
+        create_user("analyst", unit_code="VP-UBND"),
+        relevant=True,
+        category="environment",
+        ward_code=None,
+    )
 
     result = runner.invoke(args=["triage", "export-labels", str(tmp_path / "labels.jsonl")])
 
     assert "1 labelled examples written" in result.output
     line = (tmp_path / "labels.jsonl").read_text(encoding="utf-8").strip()
     assert '"category": "environment"' in line and '"relevant": true' in line
+
+
+def test_one_failing_post_does_not_lose_the_others(app_context, keyword_classifier, monkeypatch):
+    real = operations.open_case_for_post
+
+    def failing(data, **kwargs):
+        if "Lê Lợi" in data["description"]:
+            raise RuntimeError("the unit is gone")
+        return real(data, **kwargs)
+
+    monkeypatch.setattr(operations, "open_case_for_post", failing)
+    ids = _store(
+        "Đường Nguyễn Hữu Cảnh ngập sâu sau mưa chiều nay",
+        "Cây đổ trên đường Lê Lợi phường Bến Thành, ổ gà khắp nơi",
+        "Đường Nguyễn Hữu Cảnh ngập sâu sau mưa chiều nay, nước tới gối",
+    )
+
+    assert triage_posts(ids) == {"done": 2, "skipped": 0, "failed": 1}
+
+    db.session.expire_all()
+    good, bad, mention = (_post(i) for i in ids)
+    assert (bad.triage_status, bad.case_id) == ("failed", None)
+    assert bad.triage_error == "RuntimeError: the unit is gone"
+    [case] = _cases()
+    assert (good.triage_status, mention.triage_status) == ("done", "done")
+    assert good.case_id == mention.case_id == case.id and case.mention_count == 2
+    assert [e.kind for e in case.events] == ["created", "triage", "routed", "triage"]
+
+
+def test_a_batch_joins_stored_cases_and_the_cases_it_opens(app_context, keyword_classifier):
+    [first] = _store("Rác ùn ứ trước chợ Bến Thành ba ngày chưa ai dọn")
+    triage_posts([first])
+    ids = _store(
+        "Rác ùn ứ trước chợ Bến Thành, ba ngày rồi chưa ai dọn",
+        "Hẻm 5 Gò Vấp ngập nước tới gối sau mưa",
+        "Hẻm 5 Gò Vấp ngập nước tới gối sau mưa, xe chết máy",
+        "Rác ùn ứ trước chợ Bến Thành bốc mùi",
+        source="zalo",
+        start=1,
+        minutes=5,
+    )
+
+    triage_posts(ids)
+
+    market, alley = _cases()
+    assert [_post(i).case_id for i in [first, *ids]] == [
+        market.id,
+        market.id,
+        alley.id,
+        alley.id,
+        market.id,
+    ]
+    assert (market.mention_count, alley.mention_count) == (3, 2)
+    assert [e.kind for e in market.events] == ["created", "triage", "routed", "triage", "triage"]
+    signature = db.session.get(CaseSignature, market.id)
+    assert (signature.post_count, signature.sources, signature.reach) == (
+        3,
+        {"facebook": 1, "zalo": 2},
+        30,
+    )
+    assert signature.last_post_at == NOW + timedelta(minutes=8)
+
+
+def test_a_problem_spreading_fast_across_batches_becomes_p2(
+    app_context, keyword_classifier, monkeypatch
+):
+    monkeypatch.setattr("app.triage.tasks.MODEL_BATCH", 4)
+    ids = _store(*[f"Đường Nguyễn Hữu Cảnh ngập sâu sau mưa chiều nay, lần {n}" for n in range(11)])
+
+    triage_posts(ids)
+
+    [case] = _cases()
+    assert (case.mention_count, case.priority) == (11, "P2")
+    [raised] = [e for e in case.events if e.kind == "updated"]
+    assert (raised.from_value, raised.to_value) == ("P3", "P2")
+    assert raised.body == "spreading fast: 10 mentions in the last hour"
+    # It was the tenth mention that raised it: the eleventh finds it raised already.
+    assert raised.data["field"] == "priority" and raised.id < case.events[-1].id
+
+
+def test_the_same_problem_named_in_another_district_is_another_case(
+    app_context, keyword_classifier
+):
+    ids = _store(
+        "Rác chất đống trước chợ, ba ngày chưa ai thu gom, hôi quá",
+        "Rác chất đống trước chợ Q7 ba ngày chưa ai thu gom, hôi quá",
+        "Rác chất đống trước chợ quận 1, ba ngày chưa ai thu gom, hôi quá",
+        "Rác chất đống trước chợ quận 7, ba ngày chưa ai thu gom",
+    )
+
+    triage_posts(ids)
+
+    # The first names no place, so the second joins it, and the case is then in Quận 7.
+    seventh, first = _cases()
+    assert [_post(i).case_id for i in ids] == [seventh.id, seventh.id, first.id, seventh.id]
+    assert (seventh.mention_count, first.mention_count) == (3, 1)
+    assert db.session.get(CaseSignature, seventh.id).former_district_code == "778"
+
+
+def test_cases_opened_together_get_their_own_sla_clocks(app_context, keyword_classifier):
+    from app.cases import sla
+    from app.cases.clocks import _calendar
+    from app.cases.policies import load_default_sla
+
+    load_default_sla()
+    ids = _store(
+        "Hẻm 5 Gò Vấp ngập nước tới gối sau mưa",
+        "Kẹt xe kinh khủng ở vòng xoay Mỹ Thủy sáng nay",
+        "Cây đổ trên đường Lê Lợi, đèn đường tắt hết",
+    )
+
+    triage_posts(ids)
+
+    cases = _cases()
+    assert len(cases) == 3
+    for case in cases:
+        assert sorted(c.metric for c in case.sla_clocks) == ["resolve", "respond", "verify"]
+        for clock in case.sla_clocks:
+            expected = sla.due_at(
+                clock.started_at, clock.target_seconds, clock.counting, _calendar(clock)
+            )
+            assert (clock.state, clock.due_at) == ("running", expected)
+        assert case.next_due_at == min(c.due_at for c in case.sla_clocks)
+    assert {c.id for c in cases[0].sla_clocks}.isdisjoint(c.id for c in cases[1].sla_clocks)
+
+
+def test_when_the_model_fails_the_posts_fail_and_are_triaged_later(
+    app_context, keyword_classifier, monkeypatch
+):
+    ids = _store("Đường Nguyễn Hữu Cảnh ngập sâu sau mưa", "Rác ùn ứ trước chợ Bến Thành")
+    predict = keyword_classifier.predict
+    monkeypatch.setattr(keyword_classifier, "predict", lambda texts, batch_size=32: 1 / 0)
+
+    assert triage_posts(ids) == {"done": 0, "skipped": 0, "failed": 2}
+    db.session.expire_all()
+    assert [(p.triage_status, p.triage_attempts, p.triage_error) for p in map(_post, ids)] == [
+        ("failed", 1, "ZeroDivisionError: division by zero")
+    ] * 2
+    assert _cases() == []
+
+    monkeypatch.setattr(keyword_classifier, "predict", predict)
+    assert triage_posts(ids) == {"done": 2, "skipped": 0, "failed": 0}
+    db.session.expire_all()
+    assert [(p.triage_status, p.triage_attempts, p.triage_error) for p in map(_post, ids)] == [
+        ("done", 2, None)
+    ] * 2
+    assert len(_cases()) == 2

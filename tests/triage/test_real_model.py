@@ -58,8 +58,14 @@ def _require_model():
 
 def _triage_all(start):
     posts = [
-        PostData(source="facebook", external_id=f"{category}-{n}", text=text, posted_at=start + timedelta(minutes=7 * n))
-        for category, texts in PROBLEMS.items() for n, text in enumerate(texts)
+        PostData(
+            source="facebook",
+            external_id=f"{category}-{n}",
+            text=text,
+            posted_at=start + timedelta(minutes=7 * n),
+        )
+        for category, texts in PROBLEMS.items()
+        for n, text in enumerate(texts)
     ]
     triage_posts(store_posts(posts).new_ids)
     return db.session.scalars(db.select(Case).order_by(Case.id)).all()
@@ -78,14 +84,24 @@ def test_the_real_model_clusters_each_problem_into_one_case(app_context):
     assert by_category["flooding"][0].mention_count >= 6
     assert by_category["environment"][0].mention_count >= 5
     linked = db.session.scalar(db.select(db.func.count(Post.id)).where(Post.case_id.is_not(None)))
-    waiting = db.session.scalar(db.select(db.func.count(Post.id)).where(Post.needs_review.is_(True)))
+    waiting = db.session.scalar(
+        db.select(db.func.count(Post.id)).where(Post.needs_review.is_(True))
+    )
     assert linked + waiting == 20
 
 
-@pytest.mark.xfail(reason="triage issue still open: the model files some street-racing posts under traffic "
-                          "and is unsure of 3 of the 20 posts", strict=False)
+@pytest.mark.xfail(
+    reason="the classifier, not clustering: e5s-heads-20261128-1043 files a street-racing post "
+    "under traffic and is unsure of 4 of the 20 (they wait for review); every post it is sure "
+    "of joins its problem's case",
+    strict=False,
+)
 def test_twenty_posts_about_three_problems_make_three_cases(app_context):
     _require_model()
     cases = _triage_all(datetime(2026, 11, 27, 17, 0, tzinfo=UTC))
 
-    assert sorted((c.category, c.mention_count) for c in cases) == [("environment", 7), ("flooding", 8), ("security", 5)]
+    assert sorted((c.category, c.mention_count) for c in cases) == [
+        ("environment", 7),
+        ("flooding", 8),
+        ("security", 5),
+    ]
