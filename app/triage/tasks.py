@@ -13,7 +13,7 @@ so one bad post fails alone.
 import logging
 
 from sqlalchemy import select
-from sqlalchemy.orm import defer
+from sqlalchemy.orm import load_only
 
 from app.collectors.models import Post, TriageStatus
 from app.extensions import db
@@ -28,6 +28,11 @@ JOB_SIZE = 256
 MODEL_BATCH = 256
 #: Posts locked, linked to cases and committed together.
 LINK_BATCH = 64
+#: The columns of a post that linking it reads.
+LINK_COLUMNS = (
+    "id", "source", "text", "posted_at", "collected_at", "likes", "shares", "comments",
+    "tracking_code", "triage_attempts", "triage_status", "case_id",
+)  # fmt: skip
 
 
 def _pending(post_ids: list[int]) -> list[tuple]:
@@ -45,8 +50,8 @@ def _lock_pending(post_ids: list[int]) -> list[Post]:
     statement = (
         select(Post)
         .where(Post.id.in_(post_ids), Post.triage_status != TriageStatus.done.value)
-        # The source's whole payload is not needed to triage: leave it in the database.
-        .options(defer(Post.raw))
+        # What linking reads; the rest (the source's payload, …) stays in the database.
+        .options(load_only(*(getattr(Post, name) for name in LINK_COLUMNS)))
         .order_by(Post.id)
     )
     if db.engine.dialect.name == "postgresql":
@@ -93,8 +98,6 @@ def _triage_batch(post_ids: list[int], analyses: dict, error: Exception | None) 
         db.session.rollback()
         return counts
     now = utcnow()
-    for post in posts:
-        post.triage_attempts += 1
     if error is not None:
         for post in posts:
             _fail(post, error)
@@ -133,13 +136,14 @@ def _link(items: list, now) -> None:
     batch.prepare(items)
     for post, analysis in items:
         intake.apply(post, analysis, now, batch)
-        batch.record(
-            post,
-            {"triage_status": TriageStatus.done.value, "triaged_at": now, "triage_error": None},
-        )
+        batch.record(post, {
+            "triage_status": TriageStatus.done.value, "triaged_at": now, "triage_error": None,
+            "triage_attempts": post.triage_attempts + 1,
+        })  # fmt: skip
     batch.finish()
 
 
 def _fail(post: Post, error: Exception) -> None:
+    post.triage_attempts += 1
     post.triage_status = TriageStatus.failed.value
     post.triage_error = f"{type(error).__name__}: {error}"[:2000]
