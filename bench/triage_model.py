@@ -41,6 +41,14 @@ def main() -> None:
     model_dir = resolve_model_dir(args.model)
     if model_dir is not None:
         print(f"size on disk: {directory_size(model_dir) / 2**20:.1f} MiB ({model_dir})")
+    if classifier.kind == "transformer":
+        from app.triage.model.inference import cpu_has_bf16
+
+        config = classifier.model.config
+        print(f"{config.num_hidden_layers} encoder layers, quantisation "
+              f"{config.quantization if classifier.quantized else 'none'} (native bfloat16: "
+              f"{'yes' if cpu_has_bf16() else 'no'}), lexical weight "
+              f"{classifier.lexical_weight:.1f}")  # fmt: skip
     classifier.predict(texts[:64])  # warm-up
     mean_chars = sum(map(len, texts)) / len(texts)
     for batch_size in (int(size) for size in args.batch_sizes.split(",")):

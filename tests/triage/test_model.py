@@ -13,7 +13,7 @@ from transformers import BertConfig, BertModel
 from app.triage.cli import triage_cli
 from app.triage.encoder.q4format import Vocabulary
 from app.triage.encoder.tokenizer import build_tokenizer
-from app.triage.model import fallback, inference, store
+from app.triage.model import evaluate, fallback, inference, store
 from app.triage.model.labels import (
     CATEGORIES,
     SENTIMENTS,
@@ -113,7 +113,7 @@ def trained(tmp_path_factory, data_dir):
     root = tmp_path_factory.mktemp("models")
     lines = []
     version_dir = run_training(
-        data_dir, root, TrainSettings(seed=3, **TINY_SETTINGS), device="cpu",
+        data_dir, root, TrainSettings(seed=3, lexical_weight=0.5, **TINY_SETTINGS), device="cpu",
         progress=lines.append, base=tiny_base(data_dir),
     )  # fmt: skip
     return root, version_dir, lines
@@ -316,6 +316,77 @@ def test_eval_cli_can_score_the_transformer_without_its_lexical_blend(trained, d
     assert blended["category"] == metrics["test"]["category"]
     # The process-wide cached classifier keeps its blend.
     assert inference.load_classifier(root).lexical_weight == 0.5
+
+
+def test_training_chooses_each_heads_lexical_weight_on_dev_when_not_given(data_dir, tmp_path):
+    lines = []
+    version_dir = run_training(
+        data_dir, tmp_path, TrainSettings(seed=5, **TINY_SETTINGS), device="cpu",
+        progress=lines.append, base=tiny_base(data_dir),
+    )  # fmt: skip
+    metrics = json.loads((version_dir / "metrics.json").read_text())
+    search = metrics["lexical_weight_search_on_dev"]
+    assert [float(weight) for weight in search] == list(evaluate.LEXICAL_WEIGHTS)
+    chosen = metrics["lexical_weights"]
+    assert set(chosen) == {"relevance", "category", "sentiment"}
+    for head, figure in (("relevance", "relevance_f1"), ("category", "category_macro_f1")):
+        curve = evaluate._smoothed([f[figure] for f in search.values()])
+        assert curve[evaluate.LEXICAL_WEIGHTS.index(chosen[head])] == max(curve)
+    config = json.loads((version_dir / "config.json").read_text())
+    assert config["lexical_weights"] == chosen
+    assert config["lexical_weight"] == chosen["category"] == metrics["lexical_weight"]
+    assert (version_dir / inference.LEXICAL_FILE).is_file() == (max(chosen.values()) > 0)
+    assert any(line.startswith("[blend") and "chosen on dev" in line for line in lines)
+    # The figures recorded for the chosen blend are what `triage eval` gets from the model.
+    inference.clear_cache()
+    args = ["eval", str(data_dir / "test.jsonl"), "--model", str(version_dir), "--json"]
+    served = json.loads(CliRunner().invoke(triage_cli, args).stdout)
+    for head in ("relevance", "category", "sentiment"):
+        assert served[head] == metrics["test"][head], head
+    classifier = inference.load_classifier(version_dir)
+    assert classifier.head_weights == tuple(
+        chosen[h] for h in ("relevance", "category", "sentiment")
+    )
+
+
+def _onehot(columns: int, rows: list[int]) -> np.ndarray:
+    out = np.full((len(rows), columns), 0.1 / columns)
+    out[range(len(rows)), rows] += 0.9
+    return out
+
+
+class _Stub:
+    version, _labels = "stub", (list(CATEGORIES), list(SENTIMENTS))
+
+
+def test_choose_lexical_weight_picks_each_heads_better_blend_on_dev():
+    dev = [
+        parse_example({"text": f"t{i}", "relevant": i % 3 > 0, "category": CATEGORIES[i % 2],
+                       "sentiment": SENTIMENTS[i % 3]})
+        for i in range(12)
+    ]  # fmt: skip
+    gold_relevance = [int(e.relevant) for e in dev]
+    gold_category = [CATEGORIES.index(e.category) if e.relevant else 0 for e in dev]
+    gold_sentiment = [SENTIMENTS.index(e.sentiment) for e in dev]
+    flip = [1 - g for g in gold_relevance]
+    # The transformer: relevance right, category wrong; the lexical model: the reverse.
+    heads = evaluate.HeadProbabilities(
+        transformer=(_onehot(2, gold_relevance), _onehot(10, [(c + 1) % 2 for c in gold_category]),
+                     _onehot(3, gold_sentiment)),
+        lexical=(_onehot(2, flip), _onehot(10, gold_category), _onehot(3, gold_sentiment)),
+        embeddings=[None] * 12,
+    )  # fmt: skip
+    weights, search = evaluate.choose_lexical_weight(_Stub(), heads, dev)
+    assert weights["relevance"] == 0.0  # the transformer alone (smallest of the ties)
+    assert weights["category"] == 0.7  # 0.6 is the first right weight; 0.7 has right neighbours
+    assert weights["sentiment"] == 0.0  # both agree: the tie goes to the smaller weight
+    assert search["0.0"]["category_macro_f1"] == 0.0 and search["0.8"]["category_macro_f1"] == 1.0
+    report = evaluate.blended_report(_Stub(), heads, dev, (0.0, 0.7, 0.0))
+    assert report["relevance"]["f1"] == 1.0 and report["category"]["macro_f1"] == 1.0
+
+
+def test_smoothing_averages_each_point_with_its_neighbours():
+    assert evaluate._smoothed([0.0, 3.0, 0.0, 3.0]) == [1.5, 1.0, 2.0, 1.5]
 
 
 def test_eval_cli_rejects_a_bad_file(tmp_path):

@@ -8,7 +8,10 @@ a changed dataset or scikit-learn retrains it on the next load.
 
 Features are word 1-2-grams and character 2-5-grams (within words) of
 `textnorm.normalize(text).folded` (lowercase, no diacritics, abbreviations
-expanded), so "ngập", "ngap" and "ngâp" meet. Its predictions carry
+expanded), so "ngập", "ngap" and "ngâp" meet, plus word 1-2-grams of the
+lowercase text *with* its diacritics, where they tell words apart that folding
+merges ("cháy" fire, "chạy" run, "chay" vegetarian all fold to "chay"); a post
+typed without diacritics simply has the same words in both. Its predictions carry
 ``model_version="fallback-tfidf-<data checksum>"`` and no embedding
 (clustering then compares words instead).
 """
@@ -48,6 +51,17 @@ def features_text(text: str) -> str:
     return normalize(text or "").folded
 
 
+def accented_text(text: str) -> str:
+    """The text the diacritic-aware word features are computed on (lowercase, expanded)."""
+    return normalize(text or "").expanded.lower()
+
+
+def _accented_vectorizer():
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    return TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, dtype=np.float32)
+
+
 def _sklearn_version() -> str:
     import sklearn
 
@@ -59,12 +73,26 @@ class FallbackClassifier:
 
     kind = "fallback"
 
-    def __init__(self, vectorizer, relevance, category, sentiment, version: str):
+    def __init__(
+        self, vectorizer, relevance, category, sentiment, version: str, accented_vectorizer=None
+    ):
         self.vectorizer = vectorizer
+        #: Word n-grams with diacritics (None in models saved before it existed).
+        self.accented_vectorizer = accented_vectorizer
         self.relevance = relevance
         self.category = category
         self.sentiment = sentiment
         self.version = version
+
+    def _matrix(self, folded: list[str], accented: list[str] | None):
+        """The feature matrix: folded features, then the accented word features if any."""
+        matrix = self.vectorizer.transform(folded)
+        extra = getattr(self, "accented_vectorizer", None)
+        if extra is None:
+            return matrix
+        from scipy.sparse import hstack
+
+        return hstack([matrix, extra.transform(accented)], format="csr")
 
     @classmethod
     def train(cls, examples: list[Example], version: str, seed: int = 13) -> "FallbackClassifier":
@@ -74,6 +102,8 @@ class FallbackClassifier:
         from sklearn.pipeline import make_union
 
         texts = [features_text(example.text) for example in examples]
+        accented = _accented_vectorizer()
+        accented.fit([accented_text(example.text) for example in examples])
         vectorizer = make_union(
             TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, dtype=np.float32),
             TfidfVectorizer(
@@ -81,7 +111,9 @@ class FallbackClassifier:
                 dtype=np.float32,
             ),
         )  # fmt: skip
-        matrix = vectorizer.fit_transform(texts)
+        vectorizer.fit(texts)
+        classifier = cls(vectorizer, None, None, None, version, accented_vectorizer=accented)
+        matrix = classifier._matrix(texts, [accented_text(example.text) for example in examples])
         relevant = np.array([example.relevant for example in examples])
         if relevant.all() or not relevant.any():
             raise ValueError("the fallback needs relevant and not relevant examples")
@@ -89,12 +121,14 @@ class FallbackClassifier:
         def model(**options):
             return LogisticRegression(C=10.0, max_iter=1000, random_state=seed, **options)
 
-        relevance = model().fit(matrix, relevant.astype(int))
-        category = model().fit(matrix[relevant], [e.category for e in examples if e.relevant])
-        sentiment = model(class_weight="balanced").fit(
+        classifier.relevance = model().fit(matrix, relevant.astype(int))
+        classifier.category = model().fit(
+            matrix[relevant], [e.category for e in examples if e.relevant]
+        )
+        classifier.sentiment = model(class_weight="balanced").fit(
             matrix, [example.sentiment for example in examples]
         )
-        return cls(vectorizer, relevance, category, sentiment, version)
+        return classifier
 
     def _probabilities(self, estimator, matrix, labels) -> np.ndarray:
         """Class probabilities in the order of `labels` (0 for classes never seen in training)."""
@@ -110,14 +144,18 @@ class FallbackClassifier:
         category_labels=CATEGORIES,
         sentiment_labels=SENTIMENTS,
         folded: list[str] | None = None,
+        accented: list[str] | None = None,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Relevance ``[p(no), p(yes)]``, category and sentiment probabilities, one row per text.
 
-        `folded` may pass ``normalize(text).folded`` already computed by the caller.
+        `folded` and `accented` may pass ``normalize(text).folded`` and
+        ``normalize(text).expanded.lower()`` already computed by the caller.
         """
-        if folded is None:
-            folded = [features_text(text) for text in texts]
-        matrix = self.vectorizer.transform(folded)
+        if folded is None or accented is None:
+            normalized = [normalize(text or "") for text in texts]
+            folded = [n.folded for n in normalized]
+            accented = [n.expanded.lower() for n in normalized]
+        matrix = self._matrix(folded, accented)
         return (
             self._probabilities(self.relevance, matrix, [0, 1]),
             self._probabilities(self.category, matrix, category_labels),

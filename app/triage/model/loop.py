@@ -59,8 +59,12 @@ class TrainSettings:
     ema_decay: float = 0.99
     #: Cache the frozen layers through the int8 quantisation used when serving on the CPU.
     quantize: bool = True
-    #: Share of the TF-IDF model in the served probabilities (0: transformer alone).
-    lexical_weight: float = 0.5
+    #: Train the top layers under bfloat16 autocast where the hardware has it (about
+    #: twice as fast on a CPU with AVX512-BF16; the weights and optimiser stay float32).
+    bf16_autocast: bool = True
+    #: Share of the TF-IDF model in the served probabilities (0: transformer alone; None:
+    #: the best of `evaluate.LEXICAL_WEIGHTS` on dev).
+    lexical_weight: float | None = None
     #: Store weights in float16 (half the size on disk; computed in float32).
     save_float16: bool = True
     loss_weights: dict = field(
@@ -75,6 +79,22 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
     if torch.cuda.is_available():
         torch.cuda.manual_seed_all(seed)
+
+
+def use_bf16_autocast(settings: "TrainSettings", device) -> bool:
+    """Whether `fit` runs the forward pass under bfloat16 autocast (weights stay float32).
+
+    Only where bfloat16 is native: CUDA with bf16 support, or a CPU with
+    AVX512-BF16/AMX (elsewhere it is emulated and slower than float32).
+    """
+    if not settings.bf16_autocast:
+        return False
+    device = torch.device(device)
+    if device.type == "cuda":
+        return torch.cuda.is_bf16_supported()
+    from app.triage.model.inference import cpu_has_bf16
+
+    return device.type == "cpu" and cpu_has_bf16()
 
 
 def default_device() -> torch.device:
@@ -236,6 +256,7 @@ def fit(
     )
     loss_fn = nn.CrossEntropyLoss(label_smoothing=settings.label_smoothing, ignore_index=-100)
     weights = settings.loss_weights
+    bf16 = use_bf16_autocast(settings, device)
     # An exponential moving average of the weights: evaluated and kept instead of the last step's.
     ema = [p.detach().clone() for p in parameters] if settings.ema_decay else None
     history = []
@@ -244,16 +265,19 @@ def fit(
         started, running, seen = time.perf_counter(), 0.0, 0
         for batch in length_bucketed_batches(lengths, settings.batch_size, rng):
             hidden, mask = stack_states([train_states[i] for i in batch], device)
-            output = model.upper(hidden, mask)
+            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
+                output = model.upper(hidden, mask)
             index = torch.tensor(batch)
             loss = weights["relevance"] * loss_fn(
-                output.relevance_logits, train.relevance[index].to(device)
+                output.relevance_logits.float(), train.relevance[index].to(device)
             ) + weights["sentiment"] * loss_fn(
-                output.sentiment_logits, train.sentiment[index].to(device)
+                output.sentiment_logits.float(), train.sentiment[index].to(device)
             )
             categories = train.category[index].to(device)
             if (categories >= 0).any():
-                loss = loss + weights["category"] * loss_fn(output.category_logits, categories)
+                loss = loss + weights["category"] * loss_fn(
+                    output.category_logits.float(), categories
+                )
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             nn.utils.clip_grad_norm_(parameters, 1.0)

@@ -34,11 +34,14 @@ HEADS = ("relevance", "category", "sentiment")
 class TriageConfig(BertConfig):
     """A `BertConfig` plus the triage heads' labels and the input conventions.
 
-    ``quantization`` is how the encoder runs on the CPU ("int8-dynamic" or
-    "none"; see `inference.quantize_encoder`); the frozen layers' output was
-    cached through the same quantisation in training. ``lexical_weight`` is the
-    share of the lexical (TF-IDF) model in the blended class probabilities, 0
-    for the transformer alone (see `inference.TransformerClassifier`).
+    ``quantization`` is how the encoder runs on the CPU ("int8-bf16",
+    "int8-dynamic" or "none"; see `inference.quantize_encoder`); the frozen layers' output was
+    cached through the same quantisation in training. ``lexical_weights`` is the
+    share of the lexical (TF-IDF) model in each head's blended class
+    probabilities (``{"relevance": .., "category": .., "sentiment": ..}``, chosen
+    on dev); ``lexical_weight``, one share for all heads, is what models trained
+    before per-head weights carry; 0 is the transformer alone (see
+    `inference.head_weights`).
     """
 
     model_type = "social-beat-triage"
@@ -56,6 +59,7 @@ class TriageConfig(BertConfig):
         pooling: str = "mean",
         quantization: str = "int8-dynamic",
         lexical_weight: float = 0.0,
+        lexical_weights: dict | None = None,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -70,6 +74,7 @@ class TriageConfig(BertConfig):
         self.pooling = pooling
         self.quantization = quantization
         self.lexical_weight = lexical_weight
+        self.lexical_weights = dict(lexical_weights) if lexical_weights else None
 
     def labels_of(self, head: str) -> list[str]:
         """The class names of `head` ("relevance", "category" or "sentiment"), by logit index."""

