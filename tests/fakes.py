@@ -12,9 +12,17 @@ from app.core.text import fold
 from app.triage.model.inference import Prediction
 
 KEYWORDS = {
-    "ngap": "flooding", "nuoc": "flooding", "ket xe": "traffic", "rac": "environment",
-    "lan chiem": "urban_order", "trom": "security", "den duong": "infrastructure", "o ga": "infrastructure",
-    "benh vien": "health", "truong": "education", "ho so": "administrative",
+    "ngap": "flooding",
+    "nuoc": "flooding",
+    "ket xe": "traffic",
+    "rac": "environment",
+    "lan chiem": "urban_order",
+    "trom": "security",
+    "den duong": "infrastructure",
+    "o ga": "infrastructure",
+    "benh vien": "health",
+    "truong": "education",
+    "ho so": "administrative",
 }
 DIMENSIONS = 256
 
@@ -36,15 +44,17 @@ class KeywordClassifier:
             folded = fold(text)
             unsure = "?" in text
             category = next((c for k, c in KEYWORDS.items() if k in folded), None)
-            predictions.append(Prediction(
-                relevant=category is not None,
-                relevance_confidence=0.6 if unsure else 0.95,
-                category=category or "other",
-                category_confidence=0.5 if unsure else 0.9,
-                category_scores={},
-                sentiment="negative",
-                sentiment_confidence=0.8,
-                model_version=self.version,
-                embedding=_embedding(text),
-            ))
+            predictions.append(
+                Prediction(
+                    relevant=category is not None,
+                    relevance_confidence=0.6 if unsure else 0.95,
+                    category=category or "other",
+                    category_confidence=0.5 if unsure else 0.9,
+                    category_scores={},
+                    sentiment="negative",
+                    sentiment_confidence=0.8,
+                    model_version=self.version,
+                    embedding=_embedding(text),
+                )
+            )
         return predictions

@@ -25,6 +25,13 @@ def resolve_place():
     query = PlaceQuerySchema().load(request.args)["q"]
     place = place_of(query)
     if place is None:
-        return jsonify({"q": query, "wards": [], "former_district": None, "confidence": 0.0,
-                        "reason": "no HCMC place found"})
+        return jsonify(
+            {
+                "q": query,
+                "wards": [],
+                "former_district": None,
+                "confidence": 0.0,
+                "reason": "no HCMC place found",
+            }
+        )
     return jsonify({"q": query, **place})

@@ -41,7 +41,9 @@ class CaseSignature(db.Model):
 
     __tablename__ = "case_signatures"
 
-    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True)
+    case_id: Mapped[int] = mapped_column(
+        ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True
+    )
     category: Mapped[str] = mapped_column(String(32), index=True)
     #: The ward codes and former district code the case is about (may be empty).
     ward_codes: Mapped[list] = mapped_column(JSON, default=list)

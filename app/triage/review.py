@@ -29,7 +29,9 @@ def review_queue():
     return select(Post).where(Post.needs_review.is_(True)).order_by(Post.collected_at, Post.id)
 
 
-def decide(post: Post, reviewer: User, *, relevant: bool, category: str | None, ward_code: str | None) -> TriageLabel:
+def decide(
+    post: Post, reviewer: User, *, relevant: bool, category: str | None, ward_code: str | None
+) -> TriageLabel:
     """Record an analyst's decision on a post and act on it; commits."""
     if not post.needs_review:
         raise ReviewError("this post is not waiting for review")
@@ -38,13 +40,20 @@ def decide(post: Post, reviewer: User, *, relevant: bool, category: str | None, 
     ward = None
     if ward_code:
         ward = db.session.scalar(
-            select(Unit).where(Unit.code == ward_code, Unit.kind.in_([k.value for k in LOCAL_KINDS]))
+            select(Unit).where(
+                Unit.code == ward_code, Unit.kind.in_([k.value for k in LOCAL_KINDS])
+            )
         )
         if ward is None:
             raise ReviewError(f"no ward with code {ward_code}")
     label = TriageLabel(
-        post_id=post.id, text=post.text, relevant=relevant, category=category if relevant else None,
-        ward_code=ward.code if ward else None, model_category=post.category, model_confidence=post.confidence,
+        post_id=post.id,
+        text=post.text,
+        relevant=relevant,
+        category=category if relevant else None,
+        ward_code=ward.code if ward else None,
+        model_category=post.category,
+        model_confidence=post.confidence,
         labelled_by_id=reviewer.id,
     )
     db.session.add(label)
@@ -53,8 +62,13 @@ def decide(post: Post, reviewer: User, *, relevant: bool, category: str | None, 
     post.category = category if relevant else None
     post.reasons = [*(post.reasons or []), f"reviewed by {reviewer.email}"]
     if ward:
-        post.place = {"wards": [{"code": ward.code, "name": ward.name_vi}], "former_district": None,
-                      "confidence": 1.0, "level": "ward", "reason": f"chosen by {reviewer.email}"}
+        post.place = {
+            "wards": [{"code": ward.code, "name": ward.name_vi}],
+            "former_district": None,
+            "confidence": 1.0,
+            "level": "ward",
+            "reason": f"chosen by {reviewer.email}",
+        }
     if relevant:
         analysis = analyse([post.text])[0]
         analysis.category = category
@@ -67,7 +81,15 @@ def decide(post: Post, reviewer: User, *, relevant: bool, category: str | None, 
 def export_labels() -> Iterator[str]:
     """The analysts' labels as JSON lines in the training data's format."""
     for label in db.session.scalars(select(TriageLabel).order_by(TriageLabel.id)):
-        yield json.dumps({
-            "id": f"review-{label.id}", "text": label.text, "relevant": label.relevant,
-            "category": label.category, "sentiment": None, "priority": None, "style": "review",
-        }, ensure_ascii=False)
+        yield json.dumps(
+            {
+                "id": f"review-{label.id}",
+                "text": label.text,
+                "relevant": label.relevant,
+                "category": label.category,
+                "sentiment": None,
+                "priority": None,
+                "style": "review",
+            },
+            ensure_ascii=False,
+        )

@@ -10,8 +10,10 @@ class TriageRequestSchema(Schema):
         unknown = EXCLUDE
 
     text = fields.Str(validate=validate.Length(min=1, max=10000))
-    texts = fields.List(fields.Str(validate=validate.Length(min=1, max=10000)),
-                        validate=validate.Length(min=1, max=MAX_TEXTS))
+    texts = fields.List(
+        fields.Str(validate=validate.Length(min=1, max=10000)),
+        validate=validate.Length(min=1, max=MAX_TEXTS),
+    )
 
     @validates_schema
     def one_of(self, data, **kwargs):

@@ -37,12 +37,15 @@ def _data(accented: bool) -> dict:
     usable = (lambda word: True) if accented else (lambda word: " " in word.strip())
     return {
         "danger": {
-            level: [form(w) for w in words if usable(w)] for level, words in data["danger_words"].items()
+            level: [form(w) for w in words if usable(w)]
+            for level, words in data["danger_words"].items()
         },
         "unverified": [form(w) for w in data["unverified_claim_words"]],
         "alarming": [form(w) for w in data["alarming_words"]],
         "low_credibility": [w.lower() for w in data["low_credibility_sources"]],
-        "statements": [([form(w) for w in s["claim"]], s["statement"]) for s in data["official_statements"]],
+        "statements": [
+            ([form(w) for w in s["claim"]], s["statement"]) for s in data["official_statements"]
+        ],
     }
 
 

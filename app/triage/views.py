@@ -22,15 +22,21 @@ def _require(*roles):
 
 
 def _local_units():
-    return db.session.scalars(select(Unit).where(Unit.kind.in_([k.value for k in LOCAL_KINDS])).order_by(Unit.name_vi)).all()
+    return db.session.scalars(
+        select(Unit).where(Unit.kind.in_([k.value for k in LOCAL_KINDS])).order_by(Unit.name_vi)
+    ).all()
 
 
 @bp.get("/triage/review")
 @login_required
 def review():
     _require("analyst", "admin")
-    page = db.paginate(review_queue(), page=request.args.get("page", 1, type=int), per_page=20, error_out=False)
-    return render_template("triage/review.html", page=page, categories=CATEGORIES, wards=_local_units())
+    page = db.paginate(
+        review_queue(), page=request.args.get("page", 1, type=int), per_page=20, error_out=False
+    )
+    return render_template(
+        "triage/review.html", page=page, categories=CATEGORIES, wards=_local_units()
+    )
 
 
 @bp.post("/triage/review/<int:post_id>")
@@ -40,8 +46,13 @@ def review_post(post_id: int):
     post = db.session.get(Post, post_id) or abort(404)
     relevant = request.form.get("relevant") == "yes"
     try:
-        decide(post, current_user, relevant=relevant, category=request.form.get("category") or None,
-               ward_code=request.form.get("ward") or None)
+        decide(
+            post,
+            current_user,
+            relevant=relevant,
+            category=request.form.get("category") or None,
+            ward_code=request.form.get("ward") or None,
+        )
     except ReviewError as error:
         db.session.rollback()
         flash(_("Not saved: %(reason)s", reason=str(error)), "error")
@@ -56,7 +67,9 @@ def routing_rules():
     _require("admin")
     if ensure_default_rules():
         db.session.commit()
-    rules = db.session.scalars(select(RoutingRule).order_by(RoutingRule.position, RoutingRule.id)).all()
+    rules = db.session.scalars(
+        select(RoutingRule).order_by(RoutingRule.position, RoutingRule.id)
+    ).all()
     units = db.session.scalars(select(Unit).order_by(Unit.sort_order, Unit.name_vi)).all()
     return render_template("triage/routing.html", rules=rules, units=units, categories=CATEGORIES)
 

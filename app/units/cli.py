@@ -50,4 +50,6 @@ def require_approval_command(code, state):
         raise click.ClickException(f"no unit with code {code!r}")
     unit.requires_response_approval = state == "on"
     db.session.commit()
-    click.echo(f"{unit.name_vi}: responses {'need' if state == 'on' else 'do not need'} a supervisor's approval")
+    click.echo(
+        f"{unit.name_vi}: responses {'need' if state == 'on' else 'do not need'} a supervisor's approval"
+    )

@@ -189,8 +189,17 @@ def test_merging_moves_the_duplicates_posts(create_case, create_user):
 
     officer = create_user("officer")
     keep, duplicate = create_case(actor=officer), create_case(actor=officer)
-    ids = store_posts([PostData(source="zalo", external_id=str(n), text="ngập", posted_at=datetime(2026, 11, 27, tzinfo=UTC))
-                       for n in range(2)]).new_ids
+    ids = store_posts(
+        [
+            PostData(
+                source="zalo",
+                external_id=str(n),
+                text="ngập",
+                posted_at=datetime(2026, 11, 27, tzinfo=UTC),
+            )
+            for n in range(2)
+        ]
+    ).new_ids
     for post in db.session.scalars(select(Post).where(Post.id.in_(ids))):
         post.case_id = duplicate.id
     db.session.commit()

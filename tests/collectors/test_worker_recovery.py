@@ -52,8 +52,12 @@ def _statuses():
     }
 
 
-def test_killed_worker_then_sweeper_triages_every_post_once(app, app_context, database_url, monkeypatch):
-    monkeypatch.setattr("app.triage.model.inference.load_classifier", lambda path=None: KeywordClassifier())
+def test_killed_worker_then_sweeper_triages_every_post_once(
+    app, app_context, database_url, monkeypatch
+):
+    monkeypatch.setattr(
+        "app.triage.model.inference.load_classifier", lambda path=None: KeywordClassifier()
+    )
     posts = [
         PostData(
             source="zalo",

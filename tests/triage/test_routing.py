@@ -5,7 +5,9 @@ from app.triage.models import RoutingRule
 from app.triage.routing import ensure_default_rules, route
 
 
-def test_defaults_route_local_problems_to_the_ward_and_city_ones_to_departments(app_context, unit_by_code):
+def test_defaults_route_local_problems_to_the_ward_and_city_ones_to_departments(
+    app_context, unit_by_code
+):
     ensure_default_rules()
     ward = unit_by_code("27478")
 
@@ -30,8 +32,16 @@ def test_loading_defaults_twice_creates_them_once(app_context):
 
 def test_an_admins_rule_before_the_defaults_wins(app_context, unit_by_code):
     ensure_default_rules()
-    db.session.add(RoutingRule(position=1, category="flooding", ward=unit_by_code("27478"), target="unit",
-                               target_unit=unit_by_code("TT-CNGN"), description="Tân Thuận: trung tâm chống ngập"))
+    db.session.add(
+        RoutingRule(
+            position=1,
+            category="flooding",
+            ward=unit_by_code("27478"),
+            target="unit",
+            target_unit=unit_by_code("TT-CNGN"),
+            description="Tân Thuận: trung tâm chống ngập",
+        )
+    )
     db.session.commit()
 
     decision = route("flooding", unit_by_code("27478"))

@@ -8,7 +8,11 @@ from app.triage.signals import assess
 @pytest.mark.parametrize(
     ("text", "category", "priority"),
     [
-        ("Cây đổ đè người đi xe máy trên đường Điện Biên Phủ, có người bị thương", "infrastructure", "P1"),
+        (
+            "Cây đổ đè người đi xe máy trên đường Điện Biên Phủ, có người bị thương",
+            "infrastructure",
+            "P1",
+        ),
         ("cay do de nguoi di duong bi thuong nang", "infrastructure", "P1"),
         ("Cháy nhà trong hẻm 281 Lê Văn Sỹ, khói bốc cao", "security", "P1"),
         ("Ngập cả khu, nhiều hộ bị nước tràn vào nhà", "flooding", "P2"),
@@ -38,7 +42,9 @@ def test_alarming_unverified_claim_is_flagged_with_a_reason():
 
 
 def test_low_credibility_source_is_flagged():
-    signals = assess("Nước máy quận 7 có mùi lạ", "infrastructure", source_url="https://tinnong24h.xyz/bai-viet")
+    signals = assess(
+        "Nước máy quận 7 có mùi lạ", "infrastructure", source_url="https://tinnong24h.xyz/bai-viet"
+    )
 
     assert "source is on the low-credibility list" in signals.reasons
 
