@@ -44,13 +44,18 @@ class KeywordClassifier:
             folded = fold(text)
             unsure = "?" in text
             category = next((c for k, c in KEYWORDS.items() if k in folded), None)
+            confidence = 0.5 if unsure else 0.9
+            # The runner-up is `other`, or the category of a second keyword when there is one.
+            second = next(
+                (c for k, c in KEYWORDS.items() if k in folded and c != category), "other"
+            )
             predictions.append(
                 Prediction(
                     relevant=category is not None,
                     relevance_confidence=0.6 if unsure else 0.95,
                     category=category or "other",
-                    category_confidence=0.5 if unsure else 0.9,
-                    category_scores={},
+                    category_confidence=confidence,
+                    category_scores={category or "other": confidence, second: 1 - confidence},
                     sentiment="negative",
                     sentiment_confidence=0.8,
                     model_version=self.version,

@@ -22,7 +22,11 @@ from app.collectors.models import Post
 from app.extensions import db
 from app.triage import clustering
 from app.triage.models import CaseSignature
-from app.triage.pipeline import PLACE_THRESHOLD, Analysis
+from app.triage.pipeline import (
+    LOW_CONFIDENCE_REASON,
+    PLACE_THRESHOLD,
+    Analysis,
+)
 from app.triage.routing import Router
 from app.triage.signals import assess
 from app.units.models import LOCAL_KINDS, FormerDistrict, Unit
@@ -67,6 +71,27 @@ def apply(post: Post, analysis: Analysis, now: datetime, batch: "Batch | None" =
 
 def goes_to_case(analysis: Analysis) -> bool:
     return analysis.relevant and not analysis.needs_review
+
+
+#: A post the model thinks relevant but is unsure of (relevance or category below the
+#: pipeline's thresholds) still joins an open case when its text repeats the case at least
+#: this closely (cosine of the lexical vectors; joining needs `clustering.DEFAULT_THRESHOLD`
+#: otherwise) and the case's category is one of the model's two best guesses for it, with at
+#: least `GUESS_FLOOR`. Otherwise it waits for a person. On the posts of
+#: tests/triage/data/clustering_problems.json (59 problems), 97% of posts are at least 0.25
+#: from the rest of their own problem and 20% from the nearest other problem, before the
+#: category, place and name checks that a join also needs.
+REPEAT_THRESHOLD = 0.25
+GUESS_FLOOR = 0.2
+
+
+def repeat_guesses(analysis: Analysis) -> list[tuple[str, float]]:
+    """The categories (with their probability) under which an unsure post may join a case
+    it repeats: the model's two best guesses above `GUESS_FLOOR`; none for other posts."""
+    if not (analysis.relevant and analysis.needs_review and analysis.category_scores):
+        return []
+    ranked = sorted(analysis.category_scores.items(), key=lambda item: -item[1])[:2]
+    return [(category, score) for category, score in ranked if score >= GUESS_FLOOR]
 
 
 def link_to_case(
@@ -125,12 +150,19 @@ class Batch:
 
     def prepare(self, items: list[tuple[Post, Analysis]]) -> None:
         """Take the clustering locks and read, for all the posts at once, what linking needs."""
+        guesses = {
+            category
+            for _, analysis in items
+            for category, _ in repeat_guesses(analysis)
+        }  # fmt: skip
+        unsure = [post for post, analysis in items if repeat_guesses(analysis)]
         items = [(post, analysis) for post, analysis in items if goes_to_case(analysis)]
-        if not items:
+        if not items and not unsure:
             return
         places = [_place(analysis) for _, analysis in items]
         self._load_categories(
-            {analysis.category for _, analysis in items}, min(post.posted_at for post, _ in items)
+            {analysis.category for _, analysis in items} | guesses,
+            min(post.posted_at for post in [post for post, _ in items] + unsure),
         )
         self._load_places(
             {wards[0] for wards, _ in places if len(wards) == 1},
@@ -185,12 +217,8 @@ class Batch:
     def link(self, post: Post, analysis: Analysis, category: str | None = None) -> None:
         """Join the post to the case it is about, or open one."""
         category = category or analysis.category
-        ward_codes, district_code = _place(analysis)
         self._load_categories({category}, post.posted_at)
-        features = clustering.PostFeatures(
-            category=category, ward_codes=ward_codes, former_district_code=district_code,
-            posted_at=post.posted_at, text=post.text,
-        )  # fmt: skip
+        features = self._features(post, analysis, category)
         match = self.index.find_match(features)
         if match is None:
             case = self._open_case(post, analysis, features)
@@ -210,6 +238,42 @@ class Batch:
         if post.collected_at is None or post.collected_at >= self.now - MENTIONS_PERIOD:
             self._mentions[candidate.key] = self._mentions.get(candidate.key, 0) + 1
         self._linked.append((post, candidate.key))
+
+    def join_repeat(self, post: Post, analysis: Analysis) -> bool:
+        """Join a post whose category is unsure to the open case it repeats (`REPEAT_THRESHOLD`),
+        under the case's category, if that is one of its `repeat_guesses`; True if it joined.
+
+        The post's decision is rewritten: no review, the case's category, and why.
+        """
+        best = None
+        for category, score in repeat_guesses(analysis):
+            self._load_categories({category}, post.posted_at)
+            match = self.index.find_match(self._features(post, analysis, category))
+            if match is None or match.persists or match.similarity < REPEAT_THRESHOLD:
+                continue
+            if best is None or match.similarity > best[2].similarity:
+                best = (category, score, match)
+        if best is None:
+            return False
+        category, score, match = best
+        self.link(post, analysis, category)
+        reasons = [r for r in analysis.reasons if r != LOW_CONFIDENCE_REASON]
+        reasons.append(
+            f"unsure, but it repeats an open {category} case (similarity {match.similarity:.2f}, "
+            f"{category} {score:.0%}): joined it"
+        )
+        self.record(
+            post, {"needs_review": False, "category": category, "confidence": score,
+                   "reasons": reasons},
+        )  # fmt: skip
+        return True
+
+    def _features(self, post: Post, analysis: Analysis, category: str) -> clustering.PostFeatures:
+        ward_codes, district_code = _place(analysis)
+        return clustering.PostFeatures(
+            category=category, ward_codes=ward_codes, former_district_code=district_code,
+            posted_at=post.posted_at, text=post.text,
+        )  # fmt: skip
 
     def _open_case(self, post: Post, analysis: Analysis, features) -> Case:
         ward_code = features.ward_codes[0] if len(features.ward_codes) == 1 else None

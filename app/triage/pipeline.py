@@ -19,6 +19,7 @@ RELEVANCE_THRESHOLD = 0.65
 CATEGORY_THRESHOLD = 0.55
 #: A place found with less confidence is shown but not used for routing.
 PLACE_THRESHOLD = 0.7
+LOW_CONFIDENCE_REASON = "low confidence: waits for a person"
 
 
 @dataclass
@@ -38,6 +39,8 @@ class Analysis:
     needs_review: bool
     #: The L2-normalised sentence embedding of the model's forward pass (None for the fallback).
     embedding: object = None
+    #: The category head's probability for every category (for the runner-up guesses).
+    category_scores: dict | None = None
 
     def as_json(self) -> dict:
         return {
@@ -104,7 +107,7 @@ def analyse(
             relevant and prediction.category_confidence < CATEGORY_THRESHOLD
         )
         if needs_review:
-            reasons.append("low confidence: waits for a person")
+            reasons.append(LOW_CONFIDENCE_REASON)
         results.append(
             Analysis(
                 relevant=relevant,
@@ -121,6 +124,7 @@ def analyse(
                 model_version=prediction.model_version,
                 needs_review=needs_review,
                 embedding=prediction.embedding,
+                category_scores=prediction.category_scores if relevant else None,
             )
         )
     return results

@@ -140,6 +140,11 @@ def _link(items: list, now) -> None:
             "triage_status": TriageStatus.done.value, "triaged_at": now, "triage_error": None,
             "triage_attempts": post.triage_attempts + 1,
         })  # fmt: skip
+    # Then the posts whose category is unsure: one that repeats a case (also one the posts
+    # above opened) joins it; the rest wait for a person.
+    for post, analysis in items:
+        if intake.repeat_guesses(analysis):
+            batch.join_repeat(post, analysis)
     batch.finish()
 
 

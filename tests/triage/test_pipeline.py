@@ -101,6 +101,43 @@ def test_low_confidence_waits_for_a_person_whose_decision_is_kept(
     assert (case.unit.code, case.ward.code) == ("26743", "26743")
 
 
+def test_an_unsure_post_that_repeats_an_open_case_joins_it_with_the_reason(
+    app_context, keyword_classifier
+):
+    ids = _store(
+        "Rác ùn ứ trước chợ Tân Mỹ quận 7 ba ngày chưa ai thu gom",
+        "Rác ùn ứ trước chợ Tân Mỹ quận 7 ba ngày rồi vẫn chưa ai thu gom?",  # unsure
+        "Có ai thấy rác ở đây không?",  # unsure, and like no case
+    )
+
+    assert triage_posts(ids)["done"] == 3
+
+    [case] = _cases()
+    first, repeat, vague = (_post(i) for i in ids)
+    assert (first.case_id, repeat.case_id, vague.case_id) == (case.id, case.id, None)
+    assert case.mention_count == 2
+    assert repeat.needs_review is False and repeat.category == "environment"
+    assert "low confidence: waits for a person" not in repeat.reasons
+    assert repeat.reasons[-1].startswith("unsure, but it repeats an open environment case")
+    assert vague.needs_review and "low confidence: waits for a person" in vague.reasons
+    assert sum(e.body.startswith("new mention") for e in case.events if e.kind == "triage") == 1
+
+
+def test_an_unsure_post_joins_no_case_outside_its_two_best_guesses(app_context, keyword_classifier):
+    # Opens an environment case; the same words later, with a flooding keyword first, make
+    # an unsure post whose guesses are flooding and environment: it may join.
+    ids = _store("Rác ùn ứ trước chợ Tân Mỹ quận 7 ba ngày chưa ai thu gom")
+    triage_posts(ids)
+    [guessing] = _store("Nước ngập, rác ùn ứ trước chợ Tân Mỹ quận 7 ba ngày chưa thu gom?",
+                        start=1)  # fmt: skip
+    triage_posts([guessing])
+    assert _post(guessing).case_id == _cases()[0].id
+    # Security and other are its guesses: the environment case it repeats is not among them.
+    [elsewhere] = _store("Trộm ở chợ Tân Mỹ quận 7 ba ngày chưa ai thu gom?", start=2)
+    triage_posts([elsewhere])
+    assert _post(elsewhere).case_id is None and _post(elsewhere).needs_review
+
+
 def test_mentions_of_the_same_problem_join_one_case(app_context, keyword_classifier):
     ids = _store(
         "Đường Nguyễn Hữu Cảnh ngập sâu sau mưa chiều nay",

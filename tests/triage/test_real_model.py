@@ -90,12 +90,6 @@ def test_the_real_model_clusters_each_problem_into_one_case(app_context):
     assert linked + waiting == 20
 
 
-@pytest.mark.xfail(
-    reason="the classifier, not clustering: e5s-heads-20261128-1043 files a street-racing post "
-    "under traffic and is unsure of 4 of the 20 (they wait for review); every post it is sure "
-    "of joins its problem's case",
-    strict=False,
-)
 def test_twenty_posts_about_three_problems_make_three_cases(app_context):
     _require_model()
     cases = _triage_all(datetime(2026, 11, 27, 17, 0, tzinfo=UTC))
