@@ -9,11 +9,14 @@ from app.cases.models import CATEGORIES
 from app.collectors.models import Post
 from app.extensions import db
 from app.triage.models import RoutingRule
+from app.triage.reasons import localise
 from app.triage.review import ReviewError, decide, review_queue
 from app.triage.routing import ensure_default_rules
 from app.units.models import LOCAL_KINDS, Unit
 
 bp = Blueprint("triage", __name__, template_folder="templates")
+#: `{{ reason|triage_reason }}`: a stored triage reason in the user's language (case pages too).
+bp.add_app_template_filter(localise, "triage_reason")
 
 
 def _require(*roles):
