@@ -172,11 +172,13 @@ class ReportDelivery(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    #: pending, sent, skipped (no mail server or address) or failed.
+    #: pending, sending (claimed by a worker), sent, skipped (no mail server or address) or failed.
     status: Mapped[str] = mapped_column(String(10), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text)
     sent_at = mapped_column(UTCDateTime)
+    #: When a worker last claimed it (a delivery left `sending` long after is released).
+    claimed_at = mapped_column(UTCDateTime)
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
 
 

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from flask_babel import format_date
 from flask_babel import gettext as _
-from sqlalchemy import or_, select, update
+from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -51,6 +51,10 @@ MAX_ATTEMPTS = 3
 RETRY_AFTER = timedelta(minutes=5)
 #: Deliveries older than this are no longer retried.
 GIVE_UP_AFTER = timedelta(days=2)
+#: A delivery still `sending` this long after its claim was lost with its worker (the email
+#: job's timeout is 10 minutes): it is pending again, or failed after MAX_ATTEMPTS.
+RELEASE_SENDING_AFTER = timedelta(minutes=15)
+LOST_SENDING_ERROR = "the worker stopped while sending"
 
 
 class DeliveryStatus:
@@ -240,8 +244,35 @@ def queue_emails(report_id: int) -> None:
         log.warning("report %s emails not queued (%s); the next run retries", report_id, error)
 
 
+def release_lost_sending(now: datetime) -> int:
+    """Deliveries a worker claimed and never finished (it crashed or was killed): pending
+    again, to be retried, or failed once they had MAX_ATTEMPTS. Returns how many."""
+    released = db.session.execute(
+        update(ReportDelivery)
+        .where(
+            ReportDelivery.status == DeliveryStatus.sending,
+            func.coalesce(ReportDelivery.claimed_at, ReportDelivery.created_at)
+            < now - RELEASE_SENDING_AFTER,
+        )
+        .values(
+            status=case(
+                (ReportDelivery.attempts >= MAX_ATTEMPTS, DeliveryStatus.failed),
+                else_=DeliveryStatus.pending,
+            ),
+            error=LOST_SENDING_ERROR,
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if released:
+        log.warning("%s report deliveries were left sending by a lost worker", released)
+    db.session.commit()
+    return released
+
+
 def retry_pending(now: datetime) -> int:
-    """Queue again the reports whose deliveries are still pending after RETRY_AFTER."""
+    """Queue again the reports whose deliveries are still pending after RETRY_AFTER (and the
+    ones a lost worker left sending, `release_lost_sending`)."""
+    release_lost_sending(now)
     report_ids = list(
         db.session.scalars(
             select(ReportDelivery.report_id)
@@ -266,7 +297,11 @@ def _claim_deliveries(report_id: int) -> list[tuple[int, int, int]]:
             ReportDelivery.report_id == report_id,
             ReportDelivery.status == DeliveryStatus.pending,
         )
-        .values(status=DeliveryStatus.sending, attempts=ReportDelivery.attempts + 1)
+        .values(
+            status=DeliveryStatus.sending,
+            attempts=ReportDelivery.attempts + 1,
+            claimed_at=utcnow(),
+        )
         .returning(ReportDelivery.id, ReportDelivery.user_id, ReportDelivery.attempts)
         .execution_options(synchronize_session=False)
     ).all()

@@ -248,6 +248,63 @@ def test_subscribers_get_the_report_as_a_pdf_in_their_language(subscribers, outb
     assert len(outbox) == 2
 
 
+def _left_sending(report, user, *, claimed_minutes_ago: int, attempts: int, now):
+    """Put the report's delivery to `user` back as a worker that claimed it would leave it."""
+    delivery = db.session.scalars(
+        select(ReportDelivery).where(
+            ReportDelivery.report_id == report.id, ReportDelivery.user_id == user.id
+        )
+    ).one()
+    delivery.status, delivery.attempts, delivery.sent_at = "sending", attempts, None
+    delivery.claimed_at = now - timedelta(minutes=claimed_minutes_ago)
+    delivery.created_at = now - timedelta(minutes=30)
+    db.session.commit()
+    return delivery
+
+
+def test_a_delivery_a_lost_worker_left_sending_goes_out_with_the_next_sweep(
+    subscribers, outbox, inline_jobs
+):
+    from app.models import utcnow
+
+    report_tasks.run_due(local(27, 7))
+    (report,) = report_tasks.run_due(local(27, 18))
+    outbox.clear()
+    now = utcnow()
+    lost = _left_sending(report, subscribers["vi"], claimed_minutes_ago=20, attempts=1, now=now)
+    busy = _left_sending(report, subscribers["en"], claimed_minutes_ago=2, attempts=1, now=now)
+
+    report_tasks.retry_pending(now)
+
+    assert [message["To"] for message in outbox] == ["truong.phong@soxd.test"]
+    db.session.refresh(lost)
+    db.session.refresh(busy)
+    assert (lost.status, lost.attempts, lost.error) == ("sent", 2, None)
+    assert busy.status == "sending"  # its worker may still be sending it
+
+
+def test_a_delivery_lost_on_its_last_attempt_fails_with_the_reason(
+    subscribers, outbox, inline_jobs
+):
+    from app.models import utcnow
+
+    report_tasks.run_due(local(27, 7))
+    (report,) = report_tasks.run_due(local(27, 18))
+    outbox.clear()
+    now = utcnow()
+    lost = _left_sending(
+        report, subscribers["vi"], claimed_minutes_ago=20, attempts=report_tasks.MAX_ATTEMPTS,
+        now=now,
+    )  # fmt: skip
+
+    assert report_tasks.release_lost_sending(now) == 1
+    report_tasks.retry_pending(now)
+
+    db.session.refresh(lost)
+    assert (lost.status, lost.error) == ("failed", report_tasks.LOST_SENDING_ERROR)
+    assert outbox == []
+
+
 def test_without_a_mail_server_deliveries_are_skipped(subscribers, inline_jobs, app):
     assert not app.config["MAIL_SERVER"]
 
