@@ -240,8 +240,9 @@ class Batch:
         self._linked.append((post, candidate.key))
 
     def join_repeat(self, post: Post, analysis: Analysis) -> bool:
-        """Join a post whose category is unsure to the open case it repeats (`REPEAT_THRESHOLD`),
-        under the case's category, if that is one of its `repeat_guesses`; True if it joined.
+        """Join a post the model is unsure of (relevance or category) to the open case it
+        repeats (`REPEAT_THRESHOLD`), under the case's category, if that is one of its
+        `repeat_guesses`; True if it joined.
 
         The post's decision is rewritten: no review, the case's category, and why.
         """
