@@ -150,19 +150,16 @@ class Batch:
 
     def prepare(self, items: list[tuple[Post, Analysis]]) -> None:
         """Take the clustering locks and read, for all the posts at once, what linking needs."""
-        guesses = {
-            category
-            for _, analysis in items
-            for category, _ in repeat_guesses(analysis)
-        }  # fmt: skip
-        unsure = [post for post, analysis in items if repeat_guesses(analysis)]
+        unsure = [(post, repeat_guesses(analysis)) for post, analysis in items]
+        unsure = [(post, guesses) for post, guesses in unsure if guesses]
+        guesses = {category for _, found in unsure for category, _ in found}
         items = [(post, analysis) for post, analysis in items if goes_to_case(analysis)]
         if not items and not unsure:
             return
         places = [_place(analysis) for _, analysis in items]
         self._load_categories(
             {analysis.category for _, analysis in items} | guesses,
-            min(post.posted_at for post in [post for post, _ in items] + unsure),
+            min(post.posted_at for post, _ in items + unsure),
         )
         self._load_places(
             {wards[0] for wards, _ in places if len(wards) == 1},
@@ -214,12 +211,19 @@ class Batch:
         """Column values to store on the post when the batch finishes."""
         self._records.setdefault(post, {}).update(values)
 
-    def link(self, post: Post, analysis: Analysis, category: str | None = None) -> None:
-        """Join the post to the case it is about, or open one."""
+    def link(
+        self,
+        post: Post,
+        analysis: Analysis,
+        category: str | None = None,
+        match: clustering.Match | None = None,
+    ) -> None:
+        """Join the post to the case it is about (`match`, when already found), or open one."""
         category = category or analysis.category
         self._load_categories({category}, post.posted_at)
         features = self._features(post, analysis, category)
-        match = self.index.find_match(features)
+        if match is None:
+            match = self.index.find_match(features)
         if match is None:
             case = self._open_case(post, analysis, features)
             candidate = self.index.open(
@@ -257,7 +261,7 @@ class Batch:
         if best is None:
             return False
         category, score, match = best
-        self.link(post, analysis, category)
+        self.link(post, analysis, category, match)
         reasons = [r for r in analysis.reasons if r != LOW_CONFIDENCE_REASON]
         reasons.append(
             f"unsure, but it repeats an open {category} case (similarity {match.similarity:.2f}, "

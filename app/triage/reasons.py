@@ -21,10 +21,16 @@ def _category(code: str) -> str:
     return label(CATEGORY_LABELS, code)
 
 
+Forms = list[tuple[re.Pattern, Callable[[dict], str]]]
+
+
+def _compiled(forms: list[tuple[str, Callable[[dict], str]]]) -> Forms:
+    return [(re.compile(pattern), render) for pattern, render in forms]
+
+
 #: Whole parts (a reason, or one part of a "; "-joined reason), by pattern.
-_PARTS: list[tuple[re.Pattern, Callable[[dict], str]]] = [
-    (re.compile(pattern), render)
-    for pattern, render in [
+_PARTS: Forms = _compiled(
+    [
         (r"relevant \((?P<pct>\d+%)\)", lambda g: _("relevant (%(pct)s)", **g)),
         (
             r"not about the city \((?P<pct>\d+%)\)",
@@ -119,12 +125,11 @@ _PARTS: list[tuple[re.Pattern, Callable[[dict], str]]] = [
             lambda g: _("the post also names %(names)s", **g),
         ),
     ]
-]
+)
 
 #: Notes in parentheses inside a gazetteer reason, said first (names may carry them).
-_NOTES: list[tuple[re.Pattern, Callable[[dict], str]]] = [
-    (re.compile(pattern), render)
-    for pattern, render in [
+_NOTES: Forms = _compiled(
+    [
         (r"\(typed without diacritics\)", lambda g: _("(typed without diacritics)")),
         (r"\(not capitalised\)", lambda g: _("(not capitalised)")),
         (
@@ -148,7 +153,7 @@ _NOTES: list[tuple[re.Pattern, Callable[[dict], str]]] = [
             lambda g: _("(split in 2025, mostly into %(unit)s; also %(others)s)", **g),
         ),
     ]
-]
+)
 
 
 def split_parts(text: str) -> list[str]:

@@ -248,6 +248,17 @@ def test_subscribers_get_the_report_as_a_pdf_in_their_language(subscribers, outb
     assert len(outbox) == 2
 
 
+@pytest.fixture
+def evening_sent(subscribers, outbox, inline_jobs):
+    """The evening report, made and emailed (the outbox emptied again), and the time now."""
+    from app.models import utcnow
+
+    report_tasks.run_due(local(27, 7))
+    (report,) = report_tasks.run_due(local(27, 18))
+    outbox.clear()
+    return report, utcnow()
+
+
 def _left_sending(report, user, *, claimed_minutes_ago: int, attempts: int, now):
     """Put the report's delivery to `user` back as a worker that claimed it would leave it."""
     delivery = db.session.scalars(
@@ -263,14 +274,9 @@ def _left_sending(report, user, *, claimed_minutes_ago: int, attempts: int, now)
 
 
 def test_a_delivery_a_lost_worker_left_sending_goes_out_with_the_next_sweep(
-    subscribers, outbox, inline_jobs
+    subscribers, outbox, evening_sent
 ):
-    from app.models import utcnow
-
-    report_tasks.run_due(local(27, 7))
-    (report,) = report_tasks.run_due(local(27, 18))
-    outbox.clear()
-    now = utcnow()
+    report, now = evening_sent
     lost = _left_sending(report, subscribers["vi"], claimed_minutes_ago=20, attempts=1, now=now)
     busy = _left_sending(report, subscribers["en"], claimed_minutes_ago=2, attempts=1, now=now)
 
@@ -284,14 +290,9 @@ def test_a_delivery_a_lost_worker_left_sending_goes_out_with_the_next_sweep(
 
 
 def test_a_delivery_lost_on_its_last_attempt_fails_with_the_reason(
-    subscribers, outbox, inline_jobs
+    subscribers, outbox, evening_sent
 ):
-    from app.models import utcnow
-
-    report_tasks.run_due(local(27, 7))
-    (report,) = report_tasks.run_due(local(27, 18))
-    outbox.clear()
-    now = utcnow()
+    report, now = evening_sent
     lost = _left_sending(
         report, subscribers["vi"], claimed_minutes_ago=20, attempts=report_tasks.MAX_ATTEMPTS,
         now=now,

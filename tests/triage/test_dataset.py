@@ -4,12 +4,12 @@ category table that earlier versions broke. No model, no database."""
 import importlib.util
 import json
 import re
-import unicodedata
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
+from app.core.text import fold
 from app.triage.model.labels import CATEGORIES, SPLITS, load_examples
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "triage"
@@ -21,14 +21,6 @@ def _split_script():
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
-
-
-def _fold(text: str) -> str:
-    text = text.replace("đ", "d").replace("Đ", "D")
-    stripped = "".join(
-        c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c)
-    )
-    return stripped.lower()
 
 
 @pytest.fixture(scope="module")
@@ -96,8 +88,8 @@ def test_street_racing_is_security(splits):
         example
         for examples in splits.values()
         for example in examples
-        if example.relevant and RACING.search(_fold(example.text))
-        and not NOT_RACING.search(_fold(example.text))
+        if example.relevant and RACING.search(fold(example.text))
+        and not NOT_RACING.search(fold(example.text))
     ]  # fmt: skip
     assert len(racing) >= 10
     wrong = [(e.id, e.category) for e in racing if e.category != "security"]
