@@ -3,8 +3,10 @@
 Pure Python and fast enough for the collector firehose: the heavy lifting is
 `str.translate`, precompiled regexes and dict lookups; per-word work is cached.
 
-* `clean` gives the display text: NFC, combining marks in the right order, tone
-  marks where the standard convention puts them ("hoà" -> "hòa"), no invisible
+* `clean` gives the display text: look-alike letters folded to Vietnamese
+  ("áп ᴍạпɢ" -> "án mạng", "ＴＰ．ＨＣＭ" -> "TP.HCM"), NFC, combining marks in the
+  right order, tone marks where the standard convention puts them ("hoà" ->
+  "hòa"), masked crime words written out ("ch*t" -> "chết"), no invisible
   characters, tidy whitespace.
 * `fold` gives the matching form: lowercase, no diacritics, "đ" -> "d".
 * `normalize` does both and also pulls out URLs, e-mail addresses, @mentions,
@@ -22,6 +24,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import NamedTuple
 
+from app.triage.lookalikes import fix_capital_i, fold_lookalikes, unmask
 from app.triage.syllables import ALL_VOWELS, TONED_VOWELS, fix_tone_placement, split_syllables
 
 
@@ -80,10 +83,16 @@ def _reorder_marks(match: re.Match) -> str:
 
 
 def clean(text: str) -> str:
-    """NFC `text`, fix mixed Unicode forms and tone placement, tidy whitespace."""
+    """NFC `text`, fix mixed Unicode forms and tone placement, tidy whitespace.
+
+    Look-alike letters are folded first ("áп ᴍạпɢ" -> "án mạng", see `lookalikes`),
+    so that their combining marks compose like any others; masked crime words
+    are written out last ("ch*t" -> "chết").
+    """
     if not text:
         return ""
     if not text.isascii():
+        text = fold_lookalikes(text)
         if _ANY_MARK.search(text):  # only decomposed input needs the slow path
             decomposed = _MARK_RUN.sub(_reorder_marks, unicodedata.normalize("NFD", text))
             text = unicodedata.normalize("NFC", decomposed)
@@ -93,6 +102,8 @@ def clean(text: str) -> str:
         if "\u200d" in text:
             text = _STRAY_JOINER.sub("", text)
         text = _TONED_WORD.sub(lambda m: fix_tone_placement(m.group()), text)
+        text = fix_capital_i(text)
+    text = unmask(text)
     text = _SPACES.sub(" ", text)
     return _NEWLINES.sub("\n", text).strip()
 

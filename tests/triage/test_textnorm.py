@@ -5,7 +5,10 @@ import unicodedata
 
 import pytest
 
-from app.triage.syllables import fix_tone_placement, split_syllables
+from app.triage.gazetteer import resolve_place
+from app.triage.lookalikes import LOOKALIKE_TABLE, fold_lookalikes
+from app.triage.model.preprocess import prepare_text
+from app.triage.syllables import ALL_VOWELS, fix_tone_placement, split_syllables
 from app.triage.textnorm import clean, expand_abbreviations, fold, normalize
 
 
@@ -58,6 +61,101 @@ class TestClean:
     def test_emoji_sequences_survive(self):
         family = "\U0001f468\u200d\U0001f469\u200d\U0001f467"
         assert clean(f"nhà {family}") == f"nhà {family}"
+
+
+class TestLookalikes:
+    @pytest.mark.parametrize(
+        ("disguised", "plain"),
+        [
+            ("áп ᴍạпɢ", "án mạng"),  # Cyrillic pe, small capitals M and G
+            ("lừɑ ᴆảο", "lừa đảo"),  # Latin alpha, small capital eth, Greek omicron
+            ("тʜᴜốᴄ", "thuốc"),  # Cyrillic te, small capitals H, U, C
+            ("тʜᴜốᴄ ɢιả", "thuốc giả"),  # Greek iota
+            ("ＴＰ．ＨＣＭ", "TP.HCM"),  # full width, the dot too
+            ("𝐧𝐠𝐚̣̂𝐩", "ngập"),  # mathematical bold with combining marks
+            ("ngập ở զuận 7", "ngập ở quận 7"),  # Armenian za
+            ("ӑn cắp", "ăn cắp"),  # Cyrillic a with breve, precomposed
+        ],
+    )
+    def test_lookalike_letters_become_vietnamese(self, disguised, plain):
+        assert clean(disguised) == plain
+
+    def test_tone_mark_on_a_cyrillic_letter_composes_after_folding(self):
+        # Cyrillic "а" + combining acute: no precomposed form until it is a Latin "a".
+        assert clean("\u0430\u0301n m\u0430\u0323ng") == "án mạng"
+
+    def test_case_is_the_case_the_lookalike_shows(self):
+        assert clean("АВС аbс") == "ABC abc"  # Cyrillic capitals and small letters
+        assert clean("ᴄᴀ́ᴍ") == "cám"  # small capitals read as lowercase
+
+    def test_ordinary_vietnamese_is_unchanged(self):
+        vowels = "àáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵ"
+        letters = " ".join(vowels + vowels.upper() + "đĐ")
+        sentence = "Đường Nguyễn Hữu Thọ ngập sâu, người dân phường Tân Hưng lội nước ơi là sầu"
+        for text in (letters, sentence):
+            assert fold_lookalikes(text) is text  # the fast path: nothing to translate
+            assert clean(text) == text
+
+    def test_no_vietnamese_letter_is_folded(self):
+        for letter in set(ALL_VOWELS) | set("đĐ"):
+            assert ord(letter) not in LOOKALIKE_TABLE
+
+    @pytest.mark.parametrize(
+        "text", ["nhiệt độ 36°C, 25 m² 😡🙏", "xem ℹ\ufe0f ở đây", "liều 5 µg", "café ß ø"]
+    )
+    def test_symbols_emoji_and_foreign_letters_survive(self, text):
+        assert clean(text) == text
+
+    def test_classifier_and_gazetteer_read_the_folded_text(self):
+        assert prepare_text("тʜᴜốᴄ ɢιả ở զ7") == "thuốc giả ở quận 7"
+        assert prepare_text("ch*t người ở Ｑ７", form="clean") == "chết người ở Q7"
+        place = resolve_place("ngập ở զuận 7")
+        assert place is not None
+        assert place.former_district == ("Quận 7", "778")
+        assert place == resolve_place("ngập ở quận 7")
+
+
+class TestMaskedWords:
+    @pytest.mark.parametrize(
+        ("masked", "plain"),
+        [
+            ("ch*'t", "chết"),
+            ("ch*t", "chết"),
+            ("Ch*t người", "Chết người"),
+            ("g!ết", "giết"),
+            ("g*ết", "giết"),
+            ("h*`nh h*ng", "hành hung"),
+            ("bị hành h*ng", "bị hành hung"),
+            ("c.ư.ớ.p", "cướp"),
+            ("C-Ư-Ớ-P", "CƯỚP"),
+            ("tr*m xe", "trộm xe"),
+            ("l*a đ*o", "lừa đảo"),
+            ("m* t*y", "ma túy"),
+            ("ch*y nhà", "cháy nhà"),
+            ("tai n*n", "tai nạn"),
+            ("tuvong", "tử vong"),
+            ("2 người tuvong", "2 người tử vong"),
+            ("Iừa đảo", "lừa đảo"),
+            ("bị Iừa", "bị lừa"),
+        ],
+    )
+    def test_masked_and_run_together_words_are_written_out(self, masked, plain):
+        assert clean(masked) == plain
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "TP.HCM, Co.op Mart, V-League, giảm 50%",
+            "C.P Việt Nam",  # too few letters shown to be "cướp"
+            "ch*",  # chết or cháy: left as written
+            "#tai_nạn #ngapnuoc",
+            "a.b@gmail.com vnexpress.net/ch.t",
+            "Ia Grai, Iu em, Im lặng, Iowa",
+            "chat, chút, trăm, trạm",
+        ],
+    )
+    def test_ordinary_text_is_not_unmasked(self, text):
+        assert clean(text) == text
 
 
 class TestFold:
