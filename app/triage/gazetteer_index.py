@@ -1,14 +1,21 @@
-"""The phrase index behind `gazetteer.Gazetteer`: every way people write HCMC's places.
+"""The phrase indexes behind `gazetteer.Gazetteer`: every way people write HCMC's places,
+and the places outside it.
 
 Each phrase is a space-joined run of folded tokens ("quan go vap"), as
-`textnorm.normalize` produces them, and maps to the `Entry`s it may mean. All
-names come from `places_data`; what is written here is only *how* Vietnamese
-names a level ("phường", "P.", "Q", "District", "TP"), never which places exist.
+`textnorm.normalize` produces them, and maps to the `Entry`s it may mean. The
+administrative names come from `places_data`; what is written here is only *how*
+Vietnamese names a level ("phường", "P.", "Q", "District", "TP"), never which
+places exist. Streets come from `data/streets.json` (built by
+scripts/build_streets.py), landmarks from `data/landmarks.json` and the places
+outside the city that the package does not list from `data/outside_places.json`.
 """
 
+import json
 import re
 from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 
 from app.triage.places_data import (
     CurrentUnit,
@@ -17,14 +24,19 @@ from app.triage.places_data import (
     former_districts,
     former_wards,
     load_hcmc_units,
+    other_districts,
     other_province_names,
+    other_provinces,
+    province_units,
 )
 from app.triage.syllables import split_syllables
-from app.triage.textnorm import clean, fold
+from app.triage.textnorm import clean, fold, normalize
 
 CURRENT, FORMER_WARD, DISTRICT, OTHER_PROVINCE, LEVEL, CITY = (
     "current", "former_ward", "district", "other_province", "level", "city",
 )  # fmt: skip
+STREET, LANDMARK, FORMER_PROVINCE = "street", "landmark", "former_province"
+DATA_DIR = Path(__file__).resolve().parent / "data"
 
 # Level words as people write them, after textnorm expanded "P." / "Q." / "TP".
 _UNIT_PREFIXES = {"ward": ("phuong", "p"), "commune": ("xa", "x"), "special_zone": ("dac khu",)}
@@ -70,10 +82,41 @@ _LEVEL_WORDS = (
     "thành phố",
     "đặc khu",
 )
-_CITY_NAMES = ("hồ chí minh", "sài gòn", "thành phố hồ chí minh")
+_CITY_NAMES = ("hồ chí minh", "sài gòn", "thành phố hồ chí minh", "saigon", "sài thành")
+#: The words that start a road's own name, and the short form people write before its
+#: number ("QL1A", "TL10"): such a name needs no "đường" before it.
+_ROAD_WORDS = {
+    "quoc lo": "ql", "tinh lo": "tl", "huong lo": "hl", "huyen lo": None, "xa lo": None,
+    "dai lo": None, "lien tinh lo": None, "duong tinh": "dt", "dt": None,
+}  # fmt: skip
+#: Other ways of writing the kind word a landmark's name starts with.
+_LANDMARK_VARIANTS = {
+    "nga tu": ("nga 4",), "nga sau": ("nga 6",), "nga bay": ("nga 7",), "nga ba": ("nga 3",),
+    "vong xoay": ("vong xuyen", "bung binh"), "ben xe": ("bx",), "nut giao": ("nut giao thong",),
+    "san bay": ("phi truong", "cang hang khong"), "cau": ("cay cau",),
+}  # fmt: skip
+#: The kind words that make a landmark's name safe wherever it stands (and not capitalised).
+LANDMARK_KINDS = frozenset(
+    {"cau", "cho", "san", "ben", "ga", "cang", "ham", "vong", "nga", "nut", "pho", "toa", "nha",
+     "buu", "dinh", "khu", "cong", "ho", "benh", "bai", "tuong", "pha", "lang", "bung", "bx",
+     "phi", "cay", "kcx"}
+)  # fmt: skip
+#: Street names of three syllables or more that are also common phrases.
+_COMMON_STREET_PHRASES = frozenset({"ba thang hai", "ba muoi thang tu"})
+
 #: Quận Thủ Đức was merged into TP Thủ Đức in 2021; the package lists Quận 2 and
 #: Quận 9 as its aliases but not its own old name, which people still write.
-_EXTRA_DISTRICT_NAMES = {"769": ("quận thủ đức",)}
+#: Likewise the names the towns of the former provinces had before they became cities
+#: (thị xã Thủ Dầu Một and Bà Rịa until 2012, huyện Bến Cát and Tân Uyên until 2013,
+#: thị xã Phú Mỹ until 2025), which the package does not list either.
+_EXTRA_DISTRICT_NAMES = {
+    "769": (("Quận", "Thủ Đức"),),
+    "718": (("Thị xã", "Thủ Dầu Một"),),
+    "748": (("Thị xã", "Bà Rịa"),),
+    "721": (("Huyện", "Bến Cát"),),
+    "723": (("Huyện", "Tân Uyên"),),
+    "754": (("Thị xã", "Phú Mỹ"),),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +133,43 @@ class Entry:
     alias_of: str | None = None  # an older name this phrase is, for the reason string
 
 
+@dataclass(frozen=True)
+class Street:
+    """A street of old HCMC and the former districts it runs in (a name may be shared by
+    streets of several districts: the data does not tell one long street from namesakes)."""
+
+    name: str  # "Huỳnh Tấn Phát"
+    district_codes: tuple[str, ...]
+    road: bool  # its name says it is a road ("Quốc lộ 1A", "Xa Lộ Hà Nội"): safe alone
+    bare: bool  # safe without "đường": three syllables or more, no number, not a unit's name
+
+
+@dataclass(frozen=True)
+class Landmark:
+    """A well-known bridge, market, intersection, station, building or park."""
+
+    name: str  # "cầu Phú Mỹ"
+    type: str  # "bridge", "market", "intersection", ...
+    district_codes: tuple[str, ...]  # the former districts it lies in or joins
+    ward_code: str | None  # the current unit, where it is certain
+
+
+@dataclass(frozen=True)
+class FormerProvince:
+    """Bình Dương or Bà Rịa - Vũng Tàu, part of HCMC since 1 July 2025."""
+
+    name: str  # "Tỉnh Bình Dương"
+    short_name: str  # "Bình Dương"
+    district_codes: tuple[str, ...]
+
+
+@lru_cache(maxsize=4)
+def load_data(name: str) -> dict:
+    """One of the JSON files in `DATA_DIR`, read once."""
+    with open(DATA_DIR / name, encoding="utf-8") as handle:
+        return json.load(handle)
+
+
 def _words(name: str) -> list[str]:
     return re.findall(r"[^\W_]+", fold(name))
 
@@ -101,6 +181,11 @@ def _surface(name: str) -> tuple[str, ...]:
 def _number(text: str) -> str:
     """Digit tokens are compared without leading zeros ("Quận 07" is Quận 7)."""
     return (text.lstrip("0") or "0") if text.isdigit() else text
+
+
+def _phrase(name: str) -> str:
+    """A name as the folded words `normalize` makes of it ("TP.HCM" -> "thanh pho ho chi minh")."""
+    return " ".join(token.folded for token in normalize(name).tokens)
 
 
 def phrase_key(words: list[str]) -> str:
@@ -155,8 +240,91 @@ class Index:
         for word in _LEVEL_WORDS:
             self.add(fold(word), Entry(LEVEL, word, False, _surface(word), 1.0))
         for name in _CITY_NAMES:
-            self.add(fold(name), Entry(CITY, name, False, None, 1.0))
+            expected = _surface(name) if name == "sài thành" else None  # not "sai thành"
+            self.add(fold(name), Entry(CITY, name, False, expected, 1.0))
+        self._add_former_provinces(districts)
+        self._add_landmarks(districts)
+        self._add_streets()
+        # Places outside the city whose names contain one inside it ("Thái Bình Dương").
+        for trap in load_data("outside_places.json")["traps"]:
+            for name in trap["names"]:
+                self.add(_phrase(name), Entry(OTHER_PROVINCE, trap["name"], False, None, 1.0))
         return self
+
+    def admin_phrases(self) -> set[str]:
+        """Phrases that name a unit, a former ward or a former district of the city."""
+        kinds = {CURRENT, FORMER_WARD, DISTRICT, FORMER_PROVINCE}
+        return {
+            key for key, entries in self.phrases.items() if any(e.kind in kinds for e in entries)
+        }
+
+    def _add_former_provinces(self, districts: list[FormerDistrict]) -> None:
+        by_province: dict[str, list[FormerDistrict]] = {}
+        for district in districts:
+            if district.province_code != "79":
+                by_province.setdefault(district.province, []).append(district)
+        for name, members in by_province.items():
+            short = name.removeprefix("Tỉnh ").removeprefix("Thành phố ")
+            province = FormerProvince(name, short, tuple(d.code for d in members))
+            words = _phrase(short)
+            expected = _surface(short)
+            marked = Entry(FORMER_PROVINCE, province, True, expected, 0.65)
+            for phrase in (f"tinh {words}", f"{words} province", f"province {words}"):
+                self.add(phrase, marked)
+            self.add(words, Entry(FORMER_PROVINCE, province, False, expected, 0.6))
+            if "-" in short:  # "Bà Rịa - Vũng Tàu": "BR-VT", "BRVT"
+                initials = ["".join(w[0] for w in _words(part)) for part in short.split("-")]
+                for phrase in (" ".join(initials), "".join(initials)):
+                    self.add(phrase, Entry(FORMER_PROVINCE, province, True, None, 0.6))
+
+    def _add_landmarks(self, districts: list[FormerDistrict]) -> None:
+        known = {d.code for d in districts}
+        for item in load_data("landmarks.json")["landmarks"]:
+            if not set(item["districts"]) <= known:
+                raise ValueError(f"landmark {item['name']!r} names an unknown district")
+            landmark = Landmark(
+                item["name"], item["type"], tuple(item["districts"]), item.get("ward")
+            )
+            for name in [item["name"], *item.get("aliases", ())]:
+                words = _phrase(name)
+                # Diacritics are checked even after a kind word: "Cầu mong" is a prayer.
+                entry = Entry(LANDMARK, landmark, False, _surface(name), 0.85)
+                self.add(words, entry)
+                for start, variants in _LANDMARK_VARIANTS.items():
+                    if words.startswith(start + " "):
+                        for variant in variants:
+                            variant_entry = Entry(LANDMARK, landmark, False, None, 0.85)
+                            self.add(variant + words[len(start) :], variant_entry)
+
+    def _add_streets(self) -> None:
+        data = load_data("streets.json")
+        admin = self.admin_phrases()
+        streets: dict[str, Street] = {}
+        for name, codes in data["streets"].items():
+            words = " ".join(_words(name))
+            road = next((w for w in _ROAD_WORDS if words.startswith(w + " ")), None)
+            bare = (
+                road is None
+                and len(words.split()) >= 3
+                and not any(c.isdigit() for c in words)
+                and words not in admin
+                and words not in _COMMON_STREET_PHRASES
+            )
+            street = Street(name, tuple(codes), road is not None, bare)
+            streets[name] = street
+            # The build script cleaned the names already: only lowercase them.
+            expected = tuple(re.findall(r"[^\W_]+", name.lower()))
+            self.add(words, Entry(STREET, street, road is not None, expected, 0.75))
+            short = _ROAD_WORDS.get(road or "")
+            if short:  # "Quốc lộ 1A" -> "ql 1a", "ql1a"
+                rest = words[len(road) + 1 :]
+                entry = Entry(STREET, street, True, None, 0.75)
+                self.add(f"{short} {rest}", entry)
+                if " " not in rest:
+                    self.add(f"{short}{rest}", entry)
+        for alias, name in data["aliases"].items():
+            street = streets[name]
+            self.add(_phrase(alias), Entry(STREET, street, street.road, _surface(alias), 0.75))
 
     def _add_unit(self, unit: CurrentUnit) -> None:
         name = " ".join(_words(unit.short_name))
@@ -173,9 +341,8 @@ class Index:
             self._add_district_number(district, number.group(1), None)
         else:
             self._add_district_name(district, district.type_label, district.short_name, None)
-        for alias in _EXTRA_DISTRICT_NAMES.get(district.code, ()):
-            level, _, rest = alias.partition(" ")
-            self._add_district_name(district, level.title(), rest, alias.title())
+        for level, name in _EXTRA_DISTRICT_NAMES.get(district.code, ()):
+            self._add_district_name(district, level, name, f"{level} {name}")
         for alias in district.aliases:
             parsed = self._parse_alias(alias)
             if parsed is None:
@@ -279,3 +446,184 @@ class Index:
             return _surface(name)
         surfaces = self._surfaces.get(words, set())
         return next(iter(surfaces)) if len(surfaces) == 1 else None
+
+
+# -- outside the city ---------------------------------------------------------
+
+PROVINCE, HANOI, FOREIGN, TRAP = "province", "hanoi", "foreign", "trap"
+#: What a mention of an outside place needs around it to count.
+MARKED, BARE, CONTEXT, NATION = "marked", "bare", "context", "nation"
+_DISTRICT_LEVELS = {
+    "Quận": ("quan",), "Huyện": ("huyen",), "Thị xã": ("thi xa",), "Thành phố": ("thanh pho",),
+}  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class OutsideEntry:
+    """One meaning of a phrase that names a place outside the city."""
+
+    name: str  # what to call it: "Hà Nội", "Quận Cầu Giấy, Hà Nội", "Mỹ"
+    region: str  # the province, country or sea it is in: "Hà Nội", "Mỹ"
+    kind: str  # PROVINCE | HANOI | FOREIGN | TRAP
+    rule: str  # MARKED: its level word says it; BARE: a name alone; CONTEXT/NATION: needs a word before
+    expected: tuple[str, ...]  # its words as written, lowercase with diacritics
+    capitals: tuple[bool, ...]  # which of them a post that uses capitals must capitalise
+    acronym: bool  # "HN", "USA": typed in capitals only
+    quality: float
+
+
+def _both_forms(words: list[str]) -> frozenset[str]:
+    surfaces = {" ".join(clean(word).lower().split()) for word in words}
+    return frozenset(surfaces | {fold(word) for word in surfaces})
+
+
+def _capitals(name: str) -> tuple[bool, ...]:
+    return tuple(word[:1].isupper() for word in re.findall(r"[^\W_]+", clean(name)))
+
+
+class OutsideIndex:
+    """Phrase -> the places outside HCMC it may name: the other provinces before and after
+    2025 and their districts (from the package), Hà Nội's wards, and the curated places,
+    countries, cities and traps of `data/outside_places.json`.
+
+    A name that is also a place, street or landmark of the city, or that the data marks
+    as a common word, is only indexed with its level word ("tỉnh Hậu Giang", "quận
+    Thanh Xuân"): a wrong "outside" dismisses a real problem of the city.
+    """
+
+    def __init__(self, city: Index) -> None:
+        self.phrases: dict[str, list[OutsideEntry]] = {}
+        self.lengths: dict[str, tuple[int, ...]] = {}
+        data = load_data("outside_places.json")
+        self._data = data
+        self._city = self._city_phrases(city)
+        self._city_districts = {" ".join(_words(d.short_name)) for d in former_districts()}
+        self._needs_marker = {" ".join(_words(name)) for name in data["needs_marker"]}
+        self._street_ok = {" ".join(_words(name)) for name in data["bare_despite_street"]}
+        self._single_ok = {" ".join(_words(name)) for name in data["bare_single_syllable"]}
+        #: Word lists, each word as typed with its diacritics and as typed without.
+        self.context_words = {
+            "place": _both_forms(data["context_words"]["place"]),
+            "nation": _both_forms(data["context_words"]["nation"]),
+        }
+        self.context_words["any"] = self.context_words["place"] | self.context_words["nation"]
+        self.context_words["titles"] = _both_forms(data["context_words"]["titles"])
+        self.blocking_words = _both_forms(data["blocking_words"])
+        self.person_words = _both_forms(data["person_words"])
+        self.person_words_folded = frozenset(fold(word) for word in data["person_words"])
+
+    def build(self) -> "OutsideIndex":
+        """Fill the index; returns self."""
+        self._add_provinces()
+        self._add_districts()
+        self._add_hanoi_wards()
+        data = self._data
+        for area in data["hanoi_areas"]:
+            name = area if "Hà Nội" in area else f"{area}, Hà Nội"
+            self._add(area, name, "Hà Nội", HANOI, BARE, 0.8)
+        for place in data["places"]:
+            for name in place["names"]:
+                self._add(name, place["name"], place["region"], PROVINCE, BARE, 0.85)
+        for country in data["foreign"]:
+            nation_only = country.get("nation_only", False)
+            for name in country["names"]:
+                self._add(name, country["name"], country["name"], FOREIGN, BARE, 0.9)
+            for name in country.get("context_names", ()):
+                rule = NATION if nation_only else CONTEXT
+                self._add(name, country["name"], country["name"], FOREIGN, rule, 0.85)
+        for trap in data["traps"]:
+            for name in trap["names"]:
+                self._add(name, trap["name"], trap["region"], TRAP, BARE, 0.9, check=False)
+        return self
+
+    # -- sources --------------------------------------------------------------
+
+    def _add_provinces(self) -> None:
+        for full, short in other_provinces():
+            kind = HANOI if short == "Hà Nội" else PROVINCE
+            level = "thanh pho" if full.startswith("Thành phố") else "tinh"
+            words = " ".join(_words(short))
+            for phrase in (f"{level} {words}", f"{words} province", f"{words} city"):
+                self._add(phrase, short, short, kind, MARKED, 0.95, check=False, text=short)
+            quality = 0.9 if level == "thanh pho" else 0.85
+            self._add(short, short, short, kind, BARE, quality)
+            for alias in self._data["province_aliases"].get(short, ()):
+                self._add(alias, short, short, kind, BARE, quality)
+
+    def _add_districts(self) -> None:
+        """The districts of the other provinces before 2025: with their level word, and
+        the cities (and Hà Nội's districts) also alone."""
+        for district in other_districts():
+            short, province = district.short_name, district.province_short
+            words = " ".join(_words(short))
+            if not words or words in self._city_districts:
+                continue  # "huyện Tân Phú" (Đồng Nai) reads as the city's Tân Phú
+            kind = HANOI if province == "Hà Nội" else PROVINCE
+            name = f"{district.name}, {province}"
+            for prefix in _DISTRICT_LEVELS.get(district.type_label, ()):
+                if f"{prefix} {words}" not in self._city:
+                    self._add(f"{prefix} {words}", name, province, kind, MARKED, 0.9, text=short)
+            if kind == HANOI or district.type_label == "Thành phố":
+                self._add(short, name, province, kind, BARE, 0.8)
+
+    def _add_hanoi_wards(self) -> None:
+        for full, short, level in province_units("Hà Nội"):
+            words = " ".join(_words(short))
+            prefix = {"Phường": "phuong", "Xã": "xa"}.get(level)
+            if prefix and words and f"{prefix} {words}" not in self._city:
+                name = f"{full}, Hà Nội"
+                self._add(f"{prefix} {words}", name, "Hà Nội", HANOI, MARKED, 0.85, text=short)
+
+    # -- adding ---------------------------------------------------------------
+
+    @staticmethod
+    def _city_phrases(city: Index) -> dict[str, set[str]]:
+        """Phrase -> the kinds of the city's places it names (units, streets, landmarks)."""
+        kinds = {CURRENT, FORMER_WARD, DISTRICT, FORMER_PROVINCE, STREET, LANDMARK, CITY}
+        found: dict[str, set[str]] = {}
+        for key, entries in city.phrases.items():
+            named = {e.kind for e in entries if e.kind in kinds}
+            if named:
+                found[key] = named
+        return found
+
+    def _add(
+        self,
+        written: str,
+        name: str,
+        region: str,
+        kind: str,
+        rule: str,
+        quality: float,
+        *,
+        check: bool = True,
+        text: str | None = None,
+    ) -> None:
+        """Index `written` (a name as posts write it, or already folded words with `text`
+        giving the name's own letters) unless, alone, it could be a place of the city."""
+        phrase = written if text is not None else _phrase(written)
+        if not phrase:
+            return
+        surface = text if text is not None else written
+        acronym = surface.isascii() and surface.isupper() and len(surface) <= 5
+        if check and rule != MARKED and not acronym:
+            city_kinds = self._city.get(phrase, set())
+            if city_kinds - {STREET} or (STREET in city_kinds and phrase not in self._street_ok):
+                return
+            if phrase in self._needs_marker:
+                return
+            single = " " not in phrase and rule == BARE and phrase not in self._single_ok
+            if single and (kind in (PROVINCE, HANOI) or not written.isascii()):
+                return  # one Vietnamese syllable alone is a word before it is a place
+        # The name's own words: the tail of a phrase with its level word ("tỉnh Hà Nam").
+        expected = _surface(surface)
+        capitals = _capitals(surface) if text is None else ()
+        entry = OutsideEntry(name, region, kind, rule, expected, capitals, acronym, quality)
+        bucket = self.phrases.setdefault(phrase, [])
+        if any(e.name == name and e.rule == rule for e in bucket):
+            return
+        bucket.append(entry)
+        first = phrase.split()[0]
+        self.lengths[first] = tuple(
+            sorted({*self.lengths.get(first, ()), len(phrase.split())}, reverse=True)
+        )

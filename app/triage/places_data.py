@@ -252,3 +252,58 @@ def other_province_names() -> tuple[str, ...]:
             # Short aliases such as "hn"; long ones are run-together names we already have.
             names.update(alias for alias in _keys(row["provinceAlias"]) if len(alias) <= 3)
     return tuple(sorted(names))
+
+
+@dataclass(frozen=True)
+class OtherDistrict:
+    """A district of a province outside new HCMC, as it was before 1 July 2025."""
+
+    name: str  # "Huyện Long Thành"
+    short_name: str  # "Long Thành"
+    type_label: str  # "Quận" | "Huyện" | "Thị xã" | "Thành phố"
+    province_short: str  # "Đồng Nai"
+
+
+@lru_cache(maxsize=1)
+def other_provinces() -> tuple[tuple[str, str], ...]:
+    """(name, short name) of every province outside new HCMC, today's and the 63 of
+    before 2025: ("Thành phố Hà Nội", "Hà Nội"), ("Tỉnh Long An", "Long An"), ..."""
+    marks = ",".join("?" for _ in FORMER_PROVINCE_KEYS)
+    found: dict[str, str] = {}
+    for table in ("admin_units", "admin_units_legacy"):
+        rows = _query(
+            f"SELECT DISTINCT province, provinceShort FROM {table} "
+            f"WHERE provinceKey NOT IN ({marks}) ORDER BY provinceCode",
+            FORMER_PROVINCE_KEYS,
+        )
+        for row in rows:
+            found.setdefault(row["provinceShort"], row["province"])
+    return tuple((name, short) for short, name in found.items())
+
+
+@lru_cache(maxsize=1)
+def other_districts() -> tuple[OtherDistrict, ...]:
+    """The districts of the provinces outside new HCMC before 2025, by code."""
+    marks = ",".join("?" for _ in FORMER_PROVINCE_KEYS)
+    rows = _query(
+        "SELECT DISTINCT districtCode, district, districtShort, districtType, provinceShort "
+        f"FROM admin_units_legacy WHERE provinceKey NOT IN ({marks}) ORDER BY districtCode",
+        FORMER_PROVINCE_KEYS,
+    )
+    return tuple(
+        OtherDistrict(
+            row["district"], row["districtShort"], row["districtType"], row["provinceShort"]
+        )
+        for row in rows
+    )
+
+
+def province_units(province_short: str) -> list[tuple[str, str, str]]:
+    """(name, short name, type label) of the current wards and communes of a province
+    outside HCMC, e.g. Hà Nội's ("Phường Cầu Giấy", "Cầu Giấy", "Phường")."""
+    rows = _query(
+        "SELECT ward, wardShort, wardType FROM admin_units WHERE provinceShort = ? "
+        "ORDER BY wardCode",
+        (province_short,),
+    )
+    return [(row["ward"], row["wardShort"], row["wardType"]) for row in rows]

@@ -13,12 +13,45 @@ import re
 from collections.abc import Callable
 
 from flask_babel import gettext as _
+from flask_babel import pgettext
 
 from app.cases.labels import CATEGORY_LABELS, label
 
 
 def _category(code: str) -> str:
     return label(CATEGORY_LABELS, code)
+
+
+#: The kinds of landmark the gazetteer names (`data/landmarks.json`'s "type", in words).
+_LANDMARK_TYPES: dict[str, Callable[[], str]] = {
+    "bridge": lambda: pgettext("landmark", "bridge"),
+    "tunnel": lambda: pgettext("landmark", "tunnel"),
+    "market": lambda: pgettext("landmark", "market"),
+    "airport": lambda: pgettext("landmark", "airport"),
+    "bus station": lambda: pgettext("landmark", "bus station"),
+    "station": lambda: pgettext("landmark", "station"),
+    "port": lambda: pgettext("landmark", "port"),
+    "roundabout": lambda: pgettext("landmark", "roundabout"),
+    "intersection": lambda: pgettext("landmark", "intersection"),
+    "walking street": lambda: pgettext("landmark", "walking street"),
+    "building": lambda: pgettext("landmark", "building"),
+    "area": lambda: pgettext("landmark", "area"),
+    "industrial park": lambda: pgettext("landmark", "industrial park"),
+    "park": lambda: pgettext("landmark", "park"),
+    "monument": lambda: pgettext("landmark", "monument"),
+    "hospital": lambda: pgettext("landmark", "hospital"),
+    "beach": lambda: pgettext("landmark", "beach"),
+}
+
+
+def _landmark(g: dict) -> str:
+    said = {
+        **g,
+        "type": _LANDMARK_TYPES[g["type"]]() if g["type"] in _LANDMARK_TYPES else g["type"],
+    }
+    if g.get("unit"):
+        return _('landmark "%(name)s" (%(type)s) in %(districts)s, now %(unit)s', **said)
+    return _('landmark "%(name)s" (%(type)s) in %(districts)s', **said)
 
 
 Forms = list[tuple[re.Pattern, Callable[[dict], str]]]
@@ -43,6 +76,10 @@ _PARTS: Forms = _compiled(
             ),
         ),  # fmt: skip
         (r"low confidence: waits for a person", lambda g: _("low confidence: waits for a person")),
+        (
+            r"national source and no place in the city",
+            lambda g: _("national source and no place in the city"),
+        ),
         (
             r"unsure, but it repeats an open (?P<code>[a-z_]+) case "
             r"\(similarity (?P<similarity>[\d.]+), [a-z_]+ (?P<pct>\d+%)\): joined it",
@@ -86,6 +123,52 @@ _PARTS: Forms = _compiled(
             lambda g: _("rule #%(position)s: %(description)s", **g),
         ),
         # The gazetteer's, after `_NOTES` have been said in the user's language.
+        (
+            r'street "(?P<name>[^"]+)" lies in (?P<district>[^()]+?)(?P<rest>(?: \([^()]*\))*)',
+            lambda g: (
+                _('street "%(name)s" lies in %(district)s', name=g["name"], district=g["district"])
+                + g["rest"]
+            ),
+        ),
+        (
+            r'street "(?P<name>[^"]+)" is in several former districts: '
+            r"(?P<districts>[^()]+?)(?P<rest>(?: \([^()]*\))*)",
+            lambda g: (
+                _(
+                    'street "%(name)s" is in several former districts: %(districts)s',
+                    name=g["name"],
+                    districts=g["districts"],
+                )
+                + g["rest"]
+            ),
+        ),
+        (
+            r'landmark "(?P<name>[^"]+)" \((?P<type>[a-z ]+)\) in (?P<districts>.+?)'
+            r"(?:, now (?P<unit>.+))?",
+            _landmark,
+        ),
+        (
+            r'matched "(?P<surface>[^"]+)" as former (?P<name>.+?), part of the city since 2025, '
+            r"now in (?P<count>\d+) current units(?P<rest>.*)",
+            lambda g: (
+                _(
+                    'matched "%(surface)s" as former %(name)s, part of the city since 2025, now in '
+                    "%(count)s current units",
+                    surface=g["surface"],
+                    name=g["name"],
+                    count=g["count"],
+                )
+                + g["rest"]
+            ),
+        ),
+        (
+            r"about (?P<name>.+), outside the city",
+            lambda g: _("about %(name)s, outside the city", **g),
+        ),
+        (
+            r"about (?P<name>.+), outside Vietnam",
+            lambda g: _("about %(name)s, outside Vietnam", **g),
+        ),
         (
             r'matched "(?P<surface>[^"]+)" as former (?P<name>.+?), (?P<district>[^,]+), '
             r"now (?P<unit>.+)",

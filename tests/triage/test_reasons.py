@@ -7,8 +7,8 @@ import re
 import pytest
 from flask_babel import force_locale
 
-from app.triage.gazetteer import resolve_place
-from app.triage.pipeline import analyse
+from app.triage.gazetteer import find_outside, resolve_place
+from app.triage.pipeline import NATIONAL_NO_PLACE_REASON, analyse
 from app.triage.reasons import localise, split_parts
 from app.triage.signals import assess
 
@@ -16,7 +16,8 @@ from app.triage.signals import assess
 ENGLISH = re.compile(
     r"\b(relevant|category|matched|former district|implied|danger|wide impact|spreading|"
     r"engagement|urgency|unverified|credibility|contradicted|mention|rule|unsure|waits|"
-    r"typed without|capitalised|same letters|now part of|older name|also names|consistent)\b"
+    r"typed without|capitalised|same letters|now part of|older name|also names|consistent|"
+    r"street|lies in|several|landmark|bridge|market|outside|part of the city|about)\b"
 )
 
 
@@ -36,10 +37,18 @@ def _produced_reasons() -> list[str]:
         "huyện Củ Chi",
         "Rác ở phường Tân Mỹ, Quận 7 và phường Bến Thành",
         "Rác ở Phường 5 Quận 3",
+        "Đường Phạm Văn Đồng kẹt xe",  # a street in several former districts
+        "Đường Trần Xuân Soạn ngập",  # a street in one
+        "pham van dong ket xe",  # a street without "đường", typed without diacritics
+        "kẹt xe trên cầu Phú Mỹ",  # a landmark
+        "Chợ Bến Thành ngập, Quận 1",  # a landmark whose ward is known
+        "Bình Dương mưa lớn",  # a former province
     ):
         match = resolve_place(text)
         if match is not None:
             reasons.extend(split_parts(match.reason))
+    for text in ("tai nạn tại Đà Nẵng", "bão ở Philippines", "kẹt xe ở quận Cam"):
+        reasons.append(find_outside(text).reason)
     reasons += assess("Cây đổ đè người bị thương trên đường Lê Lợi", "infrastructure").reasons
     reasons += assess("Ngập cả khu, hàng trăm hộ", "flooding").reasons
     reasons += assess("Cho hỏi ai biết lịch thu gom rác", "environment").reasons
@@ -53,6 +62,7 @@ def _produced_reasons() -> list[str]:
         "not about the city (81%)",
         "category security (45%)",
         "low confidence: waits for a person",
+        NATIONAL_NO_PLACE_REASON,
         "unsure, but it repeats an open security case (similarity 0.28, security 45%): joined it",
         "new mention from facebook (similarity 0.31)",
         "rule #3: Ngập, giao thông, hạ tầng → Sở Xây dựng",
