@@ -49,10 +49,12 @@ class KeywordClassifier:
             second = next(
                 (c for k, c in KEYWORDS.items() if k in folded and c != category), "other"
             )
+            sure = 0.6 if unsure else 0.95
             predictions.append(
                 Prediction(
                     relevant=category is not None,
-                    relevance_confidence=0.6 if unsure else 0.95,
+                    relevance_confidence=sure,
+                    relevance_probability=sure if category is not None else 1 - sure,
                     category=category or "other",
                     category_confidence=confidence,
                     category_scores={category or "other": confidence, second: 1 - confidence},

@@ -1,7 +1,7 @@
 """Demo posts for `make run`: a week of press, social and direct posts, triaged for real.
 
-The texts come from the project's labelled dataset (data/triage), so they read the way people
-write. They are spread over the last eight days with a rise in flooding posts in the last 24 hours,
+The texts are the hand-written posts of the project's labelled dataset (data/triage/raw): every
+style a city hears from (Facebook groups, Zalo, comments, the press, the citizen form). They are spread over the last eight days with a rise in flooding posts in the last 24 hours,
 so that the trends, spike alerts, the press-versus-social pages and both daily reports have
 something to show. The posts go through the real triage pipeline (model, gazetteer, clustering,
 routing). Idempotent: a second run adds nothing.
@@ -41,11 +41,9 @@ EXTERNAL_PREFIX = "demo-"
 
 def _rows() -> list[dict]:
     rows = []
-    for name in ("dev.jsonl", "test.jsonl"):
-        path = DATA_DIR / name
-        if path.exists():
-            with path.open(encoding="utf-8") as handle:
-                rows.extend(json.loads(line) for line in handle if line.strip())
+    for path in sorted((DATA_DIR / "raw").glob("*.jsonl")):
+        with path.open(encoding="utf-8") as handle:
+            rows.extend(json.loads(line) for line in handle if line.strip())
     return rows
 
 

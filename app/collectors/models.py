@@ -50,6 +50,20 @@ def channel_of(source: str) -> str:
     return CHANNELS.get(source.split(":", 1)[0], "social")
 
 
+#: Where a source's posts come from, which decides what a post without a place means.
+#: "local": a city group or page, a ward's Zalo account, the citizen form, Open311: a
+#: post that names no place is about the city. "national": national press and pages:
+#: a post needs a place in the city to become a case.
+SCOPES = ("local", "national")
+#: Sources that read the national press or search nationwide start as national.
+NATIONAL_BY_DEFAULT = ("rss", "youtube", "x")
+
+
+def default_scope(source: str) -> str:
+    """The scope a source has until an admin says otherwise ("rss" -> "national")."""
+    return "national" if source.split(":", 1)[0] in NATIONAL_BY_DEFAULT else "local"
+
+
 class Source(db.Model):
     """A configured collector: its schedule, checkpoint and last outcome."""
 
@@ -78,6 +92,8 @@ class Source(db.Model):
     last_run_stats: Mapped[dict] = mapped_column(JSON, default=dict)
     #: Posts stored from this source, all time.
     items_collected: Mapped[int] = mapped_column(Integer, default=0)
+    #: "local" or "national" (see `SCOPES`); the admin edits it on the sources page.
+    scope: Mapped[str] = mapped_column(String(16), default="local", server_default="local")
 
 
 class Watchlist(db.Model):

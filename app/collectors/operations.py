@@ -18,7 +18,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.collectors.base import PostData, json_safe
-from app.collectors.models import Post, TriageStatus, Watchlist, channel_of
+from app.collectors.models import Post, Source, TriageStatus, Watchlist, channel_of, default_scope
 from app.collectors.watchlists import Watchlist as WatchlistSpec
 from app.collectors.watchlists import WatchlistMatcher
 from app.extensions import db
@@ -27,6 +27,24 @@ from app.models import utcnow
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 500
+
+
+def scopes_of(source_names: Iterable[str]) -> dict[str, str]:
+    """The scope ("local" or "national") of each post source name, e.g. "rss" or "webhook:x".
+
+    A configured `Source` row decides (by its name, else by the part before ":");
+    a source without one (the citizen form, Open311, a webhook partner) has its
+    `default_scope`.
+    """
+    names = set(source_names)
+    keys = names | {name.split(":", 1)[0] for name in names}
+    configured = dict(
+        db.session.execute(select(Source.name, Source.scope).where(Source.name.in_(keys))).all()
+    )
+    return {
+        name: configured.get(name) or configured.get(name.split(":", 1)[0]) or default_scope(name)
+        for name in names
+    }
 
 
 @dataclass

@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from app.collectors.base import ConfigError
 from app.collectors.intake import store_pushed
-from app.collectors.models import Source, Watchlist
+from app.collectors.models import SCOPES, Source, Watchlist
 from app.collectors.runner import ensure_sources
 from app.collectors.sources.rss import load_feeds
 from app.collectors.sources.webhook import SIGNATURE_HEADER, parse_webhook, verify_webhook_signature
@@ -112,6 +112,13 @@ def update_source(source_id: int):
             flash(_("Collection of %(name)s started.", name=source.name), "success")
         except QueueUnavailable:
             flash(_("The job queue is unavailable; try again later."), "error")
+    elif action == "scope":
+        scope = request.form.get("scope")
+        if scope not in SCOPES:
+            flash(_("Choose local or national."), "error")
+            return redirect(url_for("collectors.sources"), code=303)
+        source.scope = scope
+        flash(_("Scope of %(name)s saved.", name=source.name), "success")
     elif action == "feeds":
         try:
             feeds = load_feeds(_parse_feed_lines(request.form.get("feeds", "")))

@@ -14,7 +14,8 @@ def triage_texts():
         raise ApiError(400, "bad_request", "send a JSON object with Content-Type: application/json")
     data = TriageRequestSchema().load(body)
     texts = data["texts"] if "texts" in data else [data["text"]]
-    results = [analysis.as_json() for analysis in analyse(texts)]
+    scopes = [data["scope"]] * len(texts)
+    results = [analysis.as_json() for analysis in analyse(texts, scopes=scopes)]
     if "text" in data:
         return jsonify(results[0])
     return jsonify({"items": results})

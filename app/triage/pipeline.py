@@ -1,7 +1,7 @@
 """The triage pipeline: relevance, category, place, priority, flags, then a case.
 
-    text -> normalise -> classify (batched) -> gazetteer -> signals
-         -> low confidence? human review queue
+    text -> normalise -> classify (batched) -> gazetteer -> the city's scope
+         -> signals -> low confidence? human review queue
          -> cluster: one more mention of an open case, "problem persists" on a
             recently finished one, or a new case routed by the rules.
 
@@ -11,15 +11,39 @@ Every decision carries its confidence and a reason a person can read. The same
 
 from dataclasses import dataclass
 
-from app.triage.gazetteer import resolve_place
+from app.triage.gazetteer import find_outside, names_city_place, resolve_place
 from app.triage.signals import assess
 
-#: Below these the post waits for a person instead of being guessed.
+#: Below these the post waits for a person instead of being guessed. A trained model
+#: carries its own, chosen on the dev split (`Thresholds`); these serve the others.
 RELEVANCE_THRESHOLD = 0.65
 CATEGORY_THRESHOLD = 0.55
 #: A place found with less confidence is shown but not used for routing.
 PLACE_THRESHOLD = 0.7
+#: A place at least this sure puts a post in the city for the scope rules.
+CITY_PLACE_THRESHOLD = 0.5
 LOW_CONFIDENCE_REASON = "low confidence: waits for a person"
+NATIONAL_NO_PLACE_REASON = "national source and no place in the city"
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """When a post waits for a person rather than being decided.
+
+    A post whose probability of being relevant is in [`dismiss_below`,
+    `accept_from`) waits, and so does a relevant post whose category probability
+    is under `category`; below `dismiss_below` it is dismissed.
+    """
+
+    dismiss_below: float = 1 - RELEVANCE_THRESHOLD
+    accept_from: float = RELEVANCE_THRESHOLD
+    category: float = CATEGORY_THRESHOLD
+
+    @classmethod
+    def of(cls, classifier) -> "Thresholds":
+        """The classifier's own thresholds (its config's ``thresholds``), else the defaults."""
+        chosen = getattr(classifier, "thresholds", None) or {}
+        return cls(**{k: float(v) for k, v in chosen.items() if k in cls.__dataclass_fields__})
 
 
 @dataclass
@@ -76,22 +100,53 @@ def place_of(text: str) -> dict | None:
     }
 
 
+def outside_reason(text: str, place: dict | None, scope: str) -> str | None:
+    """Why a post is not about the city although its words may be, or None.
+
+    A post that names a place outside the city and neither the city nor a place
+    in it found with confidence is about that place; a post of a national source
+    (`scope`) needs a place in the city.
+    """
+    if names_city_place(text, min_confidence=PLACE_THRESHOLD):
+        return None
+    outside = find_outside(text)
+    if outside is not None:
+        return outside.reason
+    in_city = place is not None and place["confidence"] >= CITY_PLACE_THRESHOLD
+    return NATIONAL_NO_PLACE_REASON if scope == "national" and not in_city else None
+
+
 def analyse(
-    texts: list[str], *, urls: list[str | None] | None = None, place_texts=None
+    texts: list[str],
+    *,
+    urls: list[str | None] | None = None,
+    place_texts=None,
+    scopes: list[str] | None = None,
 ) -> list[Analysis]:
-    """Triage texts without storing anything: one batched model call, then per-text rules."""
+    """Triage texts without storing anything: one batched model call, then per-text rules.
+
+    `scopes` gives each text's source scope ("local" or "national", see
+    `app.collectors.models.SCOPES`); without it every text is local.
+    """
     from app.triage.model.inference import load_classifier
 
-    predictions = load_classifier().predict(texts)
+    classifier = load_classifier()
+    thresholds = Thresholds.of(classifier)
+    predictions = classifier.predict(texts)
     results = []
     for index, (text, prediction) in enumerate(zip(texts, predictions, strict=True)):
         place_text = f"{text}\n{place_texts[index]}" if place_texts and place_texts[index] else text
         place = place_of(place_text)
         reasons = []
-        relevant = prediction.relevant
+        p_relevant = prediction.relevance_probability
+        relevant = p_relevant >= 0.5
         reasons.append(
             f"{'relevant' if relevant else 'not about the city'} ({prediction.relevance_confidence:.0%})"
         )
+        elsewhere = outside_reason(place_text, place, scopes[index] if scopes else "local")
+        if elsewhere and relevant:
+            relevant, p_relevant = False, 0.0
+            reasons.append(elsewhere)
         category = prediction.category if relevant else None
         signals = (
             assess(text, category, source_url=(urls or [None] * len(texts))[index])
@@ -103,8 +158,8 @@ def analyse(
             reasons.extend(signals.reasons)
         if place:
             reasons.append(place["reason"])
-        needs_review = prediction.relevance_confidence < RELEVANCE_THRESHOLD or (
-            relevant and prediction.category_confidence < CATEGORY_THRESHOLD
+        needs_review = thresholds.dismiss_below <= p_relevant < thresholds.accept_from or (
+            relevant and prediction.category_confidence < thresholds.category
         )
         if needs_review:
             reasons.append(LOW_CONFIDENCE_REASON)

@@ -1,5 +1,7 @@
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
+from app.collectors.models import SCOPES
+
 MAX_TEXTS = 256
 
 
@@ -14,6 +16,8 @@ class TriageRequestSchema(Schema):
         fields.Str(validate=validate.Length(min=1, max=10000)),
         validate=validate.Length(min=1, max=MAX_TEXTS),
     )
+    #: Where the texts come from: "national" texts need a place in the city.
+    scope = fields.Str(load_default="local", validate=validate.OneOf(SCOPES))
 
     @validates_schema
     def one_of(self, data, **kwargs):

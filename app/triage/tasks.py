@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import load_only
 
 from app.collectors.models import Post, TriageStatus
+from app.collectors.operations import scopes_of
 from app.extensions import db
 from app.jobs import job
 from app.models import utcnow
@@ -36,14 +37,18 @@ LINK_COLUMNS = (
 
 
 def _pending(post_ids: list[int]) -> list[tuple]:
-    """(id, text, url, place name) of the posts not triaged yet, read without a lock."""
+    """(id, text, url, place name, source scope) of the posts not triaged yet, read without a lock."""
     rows = db.session.execute(
-        select(Post.id, Post.text, Post.url, Post.place_hints)
+        select(Post.id, Post.text, Post.url, Post.place_hints, Post.source)
         .where(Post.id.in_(post_ids), Post.triage_status != TriageStatus.done.value)
         .order_by(Post.id)
     ).all()
+    scopes = scopes_of(row.source for row in rows)
     db.session.commit()  # end the read: nothing is held while the model runs
-    return [(row.id, row.text, row.url, (row.place_hints or {}).get("place_name")) for row in rows]
+    return [
+        (row.id, row.text, row.url, (row.place_hints or {}).get("place_name"), scopes[row.source])
+        for row in rows
+    ]
 
 
 def _lock_pending(post_ids: list[int]) -> list[Post]:
@@ -78,9 +83,11 @@ def _triage_chunk(post_ids: list[int]) -> dict:
     counts = {"done": 0, "skipped": len(post_ids) - len(pending), "failed": 0}
     if not pending:
         return counts
-    ids, texts, urls, places = (list(column) for column in zip(*pending, strict=True))
+    ids, texts, urls, places, scopes = (list(column) for column in zip(*pending, strict=True))
     try:
-        analyses = dict(zip(ids, analyse(texts, urls=urls, place_texts=places), strict=True))
+        analyses = dict(
+            zip(ids, analyse(texts, urls=urls, place_texts=places, scopes=scopes), strict=True)
+        )
         error = None
     except Exception as failure:  # the model failing must not lose the posts: they retry later
         log.exception("triage model failed on posts %s", ids)

@@ -398,3 +398,26 @@ def test_when_the_model_fails_the_posts_fail_and_are_triaged_later(
         ("done", 2, None)
     ] * 2
     assert len(_cases()) == 2
+
+
+def test_a_post_about_a_place_outside_the_city_is_not_a_case(app_context, keyword_classifier):
+    [post_id] = _store("Hà Nội: rác ùn ứ khắp phố Hoàn Kiếm ba ngày chưa ai dọn")
+
+    triage_posts([post_id])
+
+    post = _post(post_id)
+    assert (post.is_relevant, post.needs_review, post.case_id) == (False, False, None)
+    assert any("Hà Nội" in reason and "outside the city" in reason for reason in post.reasons)
+    assert _cases() == []
+
+
+def test_a_national_sources_post_needs_a_place_in_the_city(app_context, keyword_classifier):
+    [national] = _store("Rác ùn ứ ba ngày chưa ai dọn, dân bức xúc", source="rss:vnexpress")
+    [placed] = _store("Rác ùn ứ ở chợ Tân Thuận, quận 7, ba ngày chưa ai dọn", source="rss:tuoitre")
+    [local] = _store("Rác ùn ứ đầu hẻm ba ngày chưa ai dọn", source="facebook")
+
+    triage_posts([national, placed, local])
+
+    assert _post(national).is_relevant is False
+    assert "national source and no place in the city" in _post(national).reasons
+    assert _post(placed).case_id is not None and _post(local).case_id is not None
