@@ -51,6 +51,12 @@ def triage_cli():
     "--fallback/--no-fallback", default=True, show_default=True,
     help="Also (re)train the TF-IDF fallback.",
 )  # fmt: skip
+@click.option(
+    "--exclude-source",
+    default=None,
+    help="Leave every text of this source (e.g. vnexpress_comments) out of train and dev, "
+    "to score the model on it afterwards (leave-one-source-out). Implies --no-fallback.",
+)
 def train_command(
     data_dir,
     output_root,
@@ -62,6 +68,7 @@ def train_command(
     device,
     lexical_weight,
     fallback,
+    exclude_source,
 ):
     """Fine-tune the transformer classifier and publish it as the current model."""
     from app.triage.model.loop import TrainSettings
@@ -77,6 +84,17 @@ def train_command(
     ):
         if value is not None:
             setattr(settings, name, value)
+    if exclude_source:
+        import tempfile
+
+        from app.triage.model.labels import write_without_source
+
+        if output_root is None:
+            raise click.UsageError("--exclude-source needs --output (keep the served model)")
+        held_out = tempfile.mkdtemp(prefix="triage-without-")
+        counts = write_without_source(data_dir, held_out, exclude_source)
+        click.echo(f"[data] without {exclude_source}: {counts}")
+        data_dir, fallback = held_out, False
     if fallback:
         from app.triage.model.fallback import train_fallback
 
@@ -109,7 +127,12 @@ def train_command(
     help="Override the model's blend with its TF-IDF model (0: the transformer alone).",
 )
 def eval_command(path, model_path, as_json, batch_size, lexical_weight):
-    """Evaluate a classifier on a labelled JSON Lines file (the dataset's format)."""
+    """Evaluate a classifier on a labelled JSON Lines file (the dataset's format).
+
+    Prints the served model (with the city's scope rules), the blend, the
+    transformer alone and TF-IDF alone, the gazetteer's district and ward
+    accuracy, figures per source, then the classic per-head tables.
+    """
     from app.triage.model.evaluate import evaluate_examples, format_evaluation
     from app.triage.model.inference import load_classifier
     from app.triage.model.labels import DatasetError, load_examples
@@ -131,11 +154,18 @@ def eval_command(path, model_path, as_json, batch_size, lexical_weight):
         # A private copy: the override must not change the process-wide cached model.
         classifier = TransformerClassifier.load(resolve_model_dir(model_path))
         classifier.lexical_weight = lexical_weight
+    from app.triage.evaluation import evaluate_plain, evaluate_real, format_report
+
     report = evaluate_examples(classifier, examples, batch_size=batch_size)
     report["file"] = str(Path(path))
+    score = evaluate_real if classifier.kind == "transformer" else evaluate_plain
+    figures = score(classifier, examples)
+    report.update({key: figures[key] for key in ("variants", "place", "sources") if key in figures})
     if as_json:
         click.echo(json.dumps(report, indent=2, ensure_ascii=False))
     else:
+        click.echo(format_report(figures, source=str(path)))
+        click.echo("")
         click.echo(format_evaluation(report, source=str(path)))
 
 

@@ -17,18 +17,22 @@ from app.triage.model.metrics import binary_report, classification_report, forma
 
 
 def evaluate_examples(
-    classifier: Classifier, examples: list[Example], batch_size: int = 32
+    classifier: Classifier,
+    examples: list[Example],
+    batch_size: int = 32,
+    keep_predictions: bool = False,
 ) -> dict:
     """Predict every example and return JSON-able reports for the three heads.
 
     ``{"model_version", "examples", "seconds", "relevance": binary report,
-    "category": report over gold-relevant posts, "sentiment": report}``.
+    "category": report over gold-relevant posts, "sentiment": report}``, and
+    with `keep_predictions` also ``"predictions"`` (not JSON-able).
     """
     started = time.perf_counter()
     predictions = classifier.predict([example.text for example in examples], batch_size=batch_size)
     seconds = time.perf_counter() - started
     relevant = [i for i, example in enumerate(examples) if example.relevant]
-    return {
+    report = {
         "model_version": classifier.version,
         "examples": len(examples),
         "seconds": seconds,
@@ -48,6 +52,9 @@ def evaluate_examples(
             SENTIMENTS,
         ),
     }
+    if keep_predictions:
+        report["predictions"] = predictions
+    return report
 
 
 def summary(report: dict) -> dict:
@@ -128,7 +135,9 @@ class _Fixed:
 HEADS = ("relevance", "category", "sentiment")
 
 
-def blended_report(classifier, heads: HeadProbabilities, examples, weight) -> dict:
+def blended_report(
+    classifier, heads: HeadProbabilities, examples, weight, keep_predictions: bool = False
+) -> dict:
     """`evaluate_examples` of the classifier blended with its lexical model, without running
     it again: ``(1 - w) * transformer + w * lexical`` per head, exactly as `predict` blends.
 
@@ -147,7 +156,9 @@ def blended_report(classifier, heads: HeadProbabilities, examples, weight) -> di
         )
         for i, embedding in enumerate(heads.embeddings)
     ]
-    return evaluate_examples(_Fixed(classifier.version, predictions), examples)
+    return evaluate_examples(
+        _Fixed(classifier.version, predictions), examples, keep_predictions=keep_predictions
+    )
 
 
 def _smoothed(curve: list[float]) -> list[float]:
@@ -184,3 +195,58 @@ def describe_search(search: dict) -> str:
         f"{weight}: {figures['relevance_f1']:.3f}/{figures['category_macro_f1']:.3f}"
         for weight, figures in search.items()
     )
+
+
+#: The most of the dev posts that the chosen thresholds may send to review.
+MAX_REVIEW_SHARE = 0.08
+_DISMISS_GRID = (0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5)
+_ACCEPT_GRID = (0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9)
+_CATEGORY_GRID = (0.0, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55)
+
+
+def choose_thresholds(
+    predictions: list, examples: list[Example], max_review: float = MAX_REVIEW_SHARE
+) -> tuple[dict[str, float], dict]:
+    """The review band that makes the fewest wrong automatic decisions on dev.
+
+    A post whose probability of being relevant is in [dismiss_below, accept_from)
+    waits for a person, and so does a relevant one whose category probability is
+    under ``category``. A wrong automatic decision is a false case (accepted, not
+    relevant), a missed problem (dismissed, relevant) or a case in the wrong
+    category. Of the bands that send at most `max_review` of the posts to review,
+    the one with the fewest wrong decisions wins; ties go to less review.
+    Returns the thresholds and what they do on dev.
+    """
+    relevance = np.array([p.relevance_probability for p in predictions])
+    confidence = np.array([p.category_confidence for p in predictions])
+    gold = np.array([e.relevant for e in examples])
+    right_category = np.array(
+        [
+            e.relevant and p.category == e.category
+            for p, e in zip(predictions, examples, strict=True)
+        ]
+    )
+    best = None
+    for dismiss in _DISMISS_GRID:
+        for accept in _ACCEPT_GRID:
+            for category in _CATEGORY_GRID:
+                band = (relevance >= dismiss) & (relevance < accept)
+                review = band | ((relevance >= accept) & (confidence < category))
+                accepted = (relevance >= accept) & ~review
+                dismissed = relevance < dismiss
+                wrong = int(
+                    (accepted & ~gold).sum()
+                    + (dismissed & gold).sum()
+                    + (accepted & gold & ~right_category).sum()
+                )
+                share = float(review.mean()) if len(review) else 0.0
+                if share > max_review:
+                    continue
+                key = (wrong, share)
+                if best is None or key < best[0]:
+                    best = (key, {"dismiss_below": dismiss, "accept_from": accept,
+                                  "category": category})  # fmt: skip
+    if best is None:
+        return {"dismiss_below": 0.5, "accept_from": 0.5, "category": 0.0}, {}
+    (wrong, share), chosen = best
+    return chosen, {"wrong_decisions": wrong, "review_share": share, "posts": len(examples)}

@@ -105,3 +105,18 @@ def fingerprint(paths: Iterable[Path]) -> str:
         digest.update(Path(path).name.encode() + b"\0")
         digest.update(Path(path).read_bytes())
     return digest.hexdigest()
+
+
+def write_without_source(data_dir: Path | str, out_dir: Path | str, source: str) -> dict:
+    """Copy the splits of `data_dir` to `out_dir` without the texts of one source (by the
+    name in each line's ``source``); returns the lines kept per split."""
+    counts = {}
+    for split, path in split_paths(data_dir).items():
+        kept = [
+            line
+            for line in path.read_text(encoding="utf-8").splitlines()
+            if line.strip() and (json.loads(line).get("source") or {}).get("name") != source
+        ]
+        (Path(out_dir) / f"{split}.jsonl").write_text("\n".join(kept) + "\n", encoding="utf-8")
+        counts[split] = len(kept)
+    return counts

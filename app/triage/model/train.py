@@ -32,6 +32,7 @@ from app.triage.model.evaluate import (
     HEADS,
     blended_report,
     choose_lexical_weight,
+    choose_thresholds,
     describe_search,
     head_probabilities,
     summary,
@@ -185,6 +186,19 @@ def run_training(
         config = json.loads(config_path.read_text(encoding="utf-8"))
         config["lexical_weight"] = weights["category"]
         config["lexical_weights"] = weights
+        served_blend = tuple(weights[head] for head in HEADS)
+        dev_predictions = blended_report(
+            served, heads["dev"], splits["dev"], served_blend, keep_predictions=True
+        )["predictions"]
+        thresholds, review_on_dev = choose_thresholds(dev_predictions, splits["dev"])
+        config["thresholds"] = thresholds
+        step(
+            "review",
+            "thresholds chosen on dev: "
+            + ", ".join(f"{name} {value:.2f}" for name, value in thresholds.items())
+            + f" ({review_on_dev.get('review_share', 0):.1%} of dev to review, "
+            f"{review_on_dev.get('wrong_decisions', 0)} wrong automatic decisions)",
+        )
         store.write_json(config_path, config)
         served.model.config.lexical_weights = weights
         store.write_json(
@@ -216,6 +230,8 @@ def run_training(
         "quantization": served.model.config.quantization if served.quantized else "none",
         "lexical_weight": weights["category"],
         "lexical_weights": weights,
+        "thresholds": thresholds,
+        "thresholds_on_dev": review_on_dev,
     }
     if search is not None:
         metrics["lexical_weight_search_on_dev"] = search
