@@ -64,6 +64,11 @@ def default_scope(source: str) -> str:
     return "national" if source.split(":", 1)[0] in NATIONAL_BY_DEFAULT else "local"
 
 
+def _default_scope_of_row(context) -> str:
+    """A new `Source` row's scope when none is given: its kind's `default_scope`."""
+    return default_scope(context.get_current_parameters().get("kind") or "")
+
+
 class Source(db.Model):
     """A configured collector: its schedule, checkpoint and last outcome."""
 
@@ -93,7 +98,9 @@ class Source(db.Model):
     #: Posts stored from this source, all time.
     items_collected: Mapped[int] = mapped_column(Integer, default=0)
     #: "local" or "national" (see `SCOPES`); the admin edits it on the sources page.
-    scope: Mapped[str] = mapped_column(String(16), default="local", server_default="local")
+    scope: Mapped[str] = mapped_column(
+        String(16), default=_default_scope_of_row, server_default="local"
+    )
 
 
 class Watchlist(db.Model):

@@ -12,7 +12,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from app.collectors.base import ConfigError, SourceError
-from app.collectors.models import Source, Watchlist, default_scope
+from app.collectors.models import Source, Watchlist
 from app.collectors.operations import IngestStats, enqueue_triage, store_posts
 from app.collectors.sources import PULL_ADAPTERS, build_adapter
 from app.collectors.sources.rss import load_feeds
@@ -42,7 +42,6 @@ def ensure_sources() -> list[Source]:
                     settings=settings,
                     checkpoint={},
                     interval_seconds=DEFAULT_INTERVALS.get(kind, 900),
-                    scope=default_scope(kind),
                 )
             )
     db.session.commit()

@@ -185,10 +185,13 @@ class Gazetteer:
         """Every HCMC place mentioned in `text`, in reading order."""
         return self._matches(*self._scan(text))
 
-    def names_city_place(self, text: str | NormalizedText, min_confidence: float = 0.0) -> bool:
+    def names_city_place(
+        self, text: str | NormalizedText, min_confidence: float = 0.0, streets: bool = True
+    ) -> bool:
         """Whether `text` names a place in the city: the city itself ("TP.HCM", "Sài Gòn";
         not "Chủ tịch Hồ Chí Minh"), or any place `find_all` finds with at least
-        `min_confidence`."""
+        `min_confidence` (streets only with `streets`: many streets of the city have
+        namesakes in other cities)."""
         norm, mentions = self._scan(text)
         words = [t.folded for t in norm.tokens]
         for mention in mentions:
@@ -196,7 +199,10 @@ class Gazetteer:
                 mention.start and words[mention.start - 1] in _NOT_THE_CITY_AFTER
             ):
                 return True
-        return any(match.confidence >= min_confidence for match in self._matches(norm, mentions))
+        return any(
+            match.confidence >= min_confidence and (streets or match.level != "street")
+            for match in self._matches(norm, mentions)
+        )
 
     def find_outside_all(
         self, text: str | NormalizedText, min_confidence: float = OUTSIDE_MIN_CONFIDENCE
@@ -782,9 +788,11 @@ def resolve_place(text: str | NormalizedText) -> PlaceMatch | None:
     return get_gazetteer().resolve(text)
 
 
-def names_city_place(text: str | NormalizedText, min_confidence: float = 0.0) -> bool:
-    """Shortcut for `get_gazetteer().names_city_place(text, min_confidence)`."""
-    return get_gazetteer().names_city_place(text, min_confidence)
+def names_city_place(
+    text: str | NormalizedText, min_confidence: float = 0.0, streets: bool = True
+) -> bool:
+    """Shortcut for `get_gazetteer().names_city_place(text, min_confidence, streets)`."""
+    return get_gazetteer().names_city_place(text, min_confidence, streets)
 
 
 def find_outside(text: str | NormalizedText) -> OutsidePlace | None:

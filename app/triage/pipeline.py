@@ -20,8 +20,6 @@ RELEVANCE_THRESHOLD = 0.65
 CATEGORY_THRESHOLD = 0.55
 #: A place found with less confidence is shown but not used for routing.
 PLACE_THRESHOLD = 0.7
-#: A place at least this sure puts a post in the city for the scope rules.
-CITY_PLACE_THRESHOLD = 0.5
 LOW_CONFIDENCE_REASON = "low confidence: waits for a person"
 NATIONAL_NO_PLACE_REASON = "national source and no place in the city"
 
@@ -100,20 +98,23 @@ def place_of(text: str) -> dict | None:
     }
 
 
-def outside_reason(text: str, place: dict | None, scope: str) -> str | None:
+def outside_reason(text: str, scope: str) -> str | None:
     """Why a post is not about the city although its words may be, or None.
 
-    A post that names a place outside the city and neither the city nor a place
-    in it found with confidence is about that place; a post of a national source
-    (`scope`) needs a place in the city.
+    A post that names a place outside the city, and neither the city nor a ward,
+    district or landmark of it found with confidence, is about that place (a
+    street does not outweigh a named province: many have namesakes elsewhere).
+    A post of a national source (`scope`) needs the city or a place in it found
+    with confidence.
     """
-    if names_city_place(text, min_confidence=PLACE_THRESHOLD):
-        return None
     outside = find_outside(text)
-    if outside is not None:
+    if outside is not None and not names_city_place(
+        text, min_confidence=PLACE_THRESHOLD, streets=False
+    ):
         return outside.reason
-    in_city = place is not None and place["confidence"] >= CITY_PLACE_THRESHOLD
-    return NATIONAL_NO_PLACE_REASON if scope == "national" and not in_city else None
+    if scope == "national" and not names_city_place(text, min_confidence=PLACE_THRESHOLD):
+        return NATIONAL_NO_PLACE_REASON
+    return None
 
 
 def analyse(
@@ -143,7 +144,7 @@ def analyse(
         reasons.append(
             f"{'relevant' if relevant else 'not about the city'} ({prediction.relevance_confidence:.0%})"
         )
-        elsewhere = outside_reason(place_text, place, scopes[index] if scopes else "local")
+        elsewhere = outside_reason(place_text, scopes[index] if scopes else "local")
         if elsewhere and relevant:
             relevant, p_relevant = False, 0.0
             reasons.append(elsewhere)

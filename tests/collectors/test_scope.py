@@ -22,10 +22,15 @@ def test_press_and_nationwide_searches_start_national_the_rest_local():
     ] * 4
 
 
-def test_sources_are_created_with_their_default_scope(app_context):
+def test_sources_are_created_with_their_kinds_default_scope(app_context):
     scopes = {source.name: source.scope for source in ensure_sources()}
+    db.session.add(Source(name="rss-partner", kind="rss", settings={}, checkpoint={}))
+    db.session.commit()
 
     assert scopes["rss"] == "national" and scopes["facebook"] == "local"
+    assert db.session.scalar(db.select(Source.scope).where(Source.name == "rss-partner")) == (
+        "national"
+    )
 
 
 def test_a_configured_source_decides_the_scope_of_its_posts(app_context):
