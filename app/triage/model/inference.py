@@ -286,6 +286,11 @@ class TransformerClassifier:
         return head_weights(self.model.config) if self.lexical is not None else (0.0, 0.0, 0.0)
 
     @property
+    def thresholds(self) -> dict[str, float] | None:
+        """The review band `triage train` chose on dev (`pipeline.Thresholds`), if any."""
+        return getattr(self.model.config, "thresholds", None)
+
+    @property
     def lexical_weight(self) -> float:
         """Share of the lexical model in the category probabilities (0: transformer alone)."""
         return self.head_weights[1]
