@@ -195,12 +195,18 @@ class Gazetteer:
         norm, mentions = self._scan(text)
         words = [t.folded for t in norm.tokens]
         for mention in mentions:
+            # "Chủ tịch Hồ Chí Minh" is the president; "Chủ tịch TP HCM" the city's chairman.
             if CITY in mention.kinds and not (
-                mention.start and words[mention.start - 1] in _NOT_THE_CITY_AFTER
+                mention.start
+                and words[mention.start - 1] in _NOT_THE_CITY_AFTER
+                and words[mention.start] == "ho"
             ):
                 return True
+        # A former province that is now the city (Bình Dương) names the city whatever the
+        # confidence of the place it gives.
         return any(
-            match.confidence >= min_confidence and (streets or match.level != "street")
+            (match.confidence >= min_confidence or match.level == "province")
+            and (streets or match.level != "street")
             for match in self._matches(norm, mentions)
         )
 
