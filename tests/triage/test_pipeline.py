@@ -421,3 +421,18 @@ def test_a_national_sources_post_needs_a_place_in_the_city(app_context, keyword_
     assert _post(national).is_relevant is False
     assert "national source and no place in the city" in _post(national).reasons
     assert _post(placed).case_id is not None and _post(local).case_id is not None
+
+
+def test_the_scope_rules_weigh_named_places():
+    from app.triage.pipeline import NATIONAL_NO_PLACE_REASON, outside_reason
+
+    # A street of the city with a namesake in Hà Nội does not outweigh Hà Nội.
+    hanoi = "Nhiều chợ cóc ở Hà Nội bị giải tỏa trên phố Hồ Tùng Mậu, Hàm Nghi"
+    assert outside_reason(hanoi, "national") == "about Hà Nội, outside the city"
+    # The former provinces are the city; the city's chairman names the city.
+    assert outside_reason("Bình Dương: sập giàn giáo, 4 người thương vong", "national") is None
+    assert outside_reason("Chủ tịch TP HCM yêu cầu đình chỉ nhà máy rác", "national") is None
+    assert outside_reason("Tư tưởng Hồ Chí Minh soi đường", "national") == NATIONAL_NO_PLACE_REASON
+    # A named place in the city beats a namesake elsewhere; a local post needs no place.
+    assert outside_reason("Cháy nhà ở phường Tân Định, quận 1; người nhà ở Đà Nẵng", "local") is None
+    assert outside_reason("Cháy nhà trong hẻm, khói mù mịt", "local") is None
