@@ -56,7 +56,9 @@ def ward_code(name: str, district: str | None) -> str | None:
         w for w in former_wards()
         if _bare(w.short_name) == key and (district is None or w.district_code == district)
     ]  # fmt: skip
-    if key.isdigit():
+    if key.isdigit() or (district and len(former) == 1):
+        # With its district named, a ward is the one of that district (the text was written
+        # before 2025), even if a ward of today has the same name elsewhere.
         return former[0].default_ward_code if len(former) == 1 else None
     if len(current) == 1:
         return current[0].code
