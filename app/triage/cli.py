@@ -33,10 +33,10 @@ def triage_cli():
     help="Root of the versioned model folders [default: instance/models/triage].",
 )
 @click.option("--seed", default=13, show_default=True, type=int)
-@click.option("--epochs", default=None, type=int, help="Training epochs [default: 8].")
+@click.option("--epochs", default=None, type=int, help="Training epochs [default: 3].")
 @click.option("--layers", default=None, type=int, help="Encoder layers kept [default: 6].")
 @click.option(
-    "--trainable-layers", default=None, type=int, help="Top layers fine-tuned [default: 2]."
+    "--trainable-layers", default=None, type=int, help="Top layers fine-tuned [default: 1]."
 )
 @click.option("--batch-size", default=None, type=int, help="Training batch size [default: 32].")
 @click.option("--device", default=None, help="cpu or cuda [default: cuda when available].")

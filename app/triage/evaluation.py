@@ -144,14 +144,15 @@ def format_report(report: dict, source: str = "") -> str:
                 f"{figures['category_macro_f1']:>18.3f}"
             )
     lines.append("")
-    lines.append("category F1 per class (" + ", ".join(report["variants"]) + ")")
+    shown = [name for name in VARIANTS if name in report["variants"]]
+    lines.append("category F1 per class (" + ", ".join(shown) + ")")
     for category in CATEGORIES:
-        cells = []
-        for scores in report["variants"].values():
-            row = scores["category"]["per_class"][category]
-            cells.append(f"{row['f1']:.3f}")
-        support = next(iter(report["variants"].values()))["category"]["per_class"][category]
-        lines.append(f"  {category:<15} " + "  ".join(cells) + f"   (n={support['support']})")
+        cells = [
+            f"{report['variants'][name]['category']['per_class'][category]['f1']:.3f}"
+            for name in shown
+        ]
+        support = report["variants"][shown[0]]["category"]["per_class"][category]["support"]
+        lines.append(f"  {category:<15} " + "  ".join(cells) + f"   (n={support})")
     lines.append("")
     for key, label in (("district", "former district"), ("ward", "current ward")):
         place = report["place"][key]
@@ -165,9 +166,11 @@ def format_report(report: dict, source: str = "") -> str:
         lines.append("served, per source:")
         for name, scores in report["sources"].items():
             figures = headline(scores)
+            relevant = scores["category"]["support"]
+            category = f"{figures['category_macro_f1']:.3f}" if relevant else "n/a"
             lines.append(
-                f"  {name:<20} n={scores['examples']:<5} relevant={scores['category']['support']:<4} "
+                f"  {name:<20} n={scores['examples']:<5} relevant={relevant:<4} "
                 f"relevance macro-F1 {figures['relevance_macro_f1']:.3f}  "
-                f"category macro-F1 {figures['category_macro_f1']:.3f}"
+                f"category macro-F1 {category}"
             )
     return "\n".join(lines)

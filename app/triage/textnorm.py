@@ -18,6 +18,7 @@ pulls its tokenizer, Rust core and model-fetching modules; the rule is small, so
 it lives in `syllables.fix_tone_placement`.
 """
 
+import html
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -82,6 +83,9 @@ def _reorder_marks(match: re.Match) -> str:
     )
 
 
+_HTML_ENTITY = re.compile(r"&(?:[a-zA-Z]{2,8}|#\d{2,6}|#x[0-9a-fA-F]{2,5});")
+
+
 def clean(text: str) -> str:
     """NFC `text`, fix mixed Unicode forms and tone placement, tidy whitespace.
 
@@ -91,6 +95,9 @@ def clean(text: str) -> str:
     """
     if not text:
         return ""
+    if "&" in text and _HTML_ENTITY.search(text):
+        # Some feeds and crawlers leave HTML entities in ("b&ecirc; t&ocirc;ng").
+        text = html.unescape(text)
     if not text.isascii():
         text = fold_lookalikes(text)
         if _ANY_MARK.search(text):  # only decomposed input needs the slow path

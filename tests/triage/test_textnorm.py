@@ -296,3 +296,11 @@ class TestSyllables:
 
     def test_non_vietnamese_run_is_not_split(self):
         assert split_syllables("hello") is None
+
+
+def test_html_entities_left_by_a_feed_are_decoded():
+    assert clean("Trạm trộn b&ecirc; t&ocirc;ng g&acirc;y &ocirc; nhiễm") == (
+        "Trạm trộn bê tông gây ô nhiễm"
+    )
+    assert clean("Q7 &amp; Nhà Bè, 5&#37;") == "Q7 & Nhà Bè, 5%"
+    assert clean("AT&T, R&D; ngập") == "AT&T, R&D; ngập"

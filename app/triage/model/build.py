@@ -53,8 +53,8 @@ def build_model(
     available = encoder.config.num_hidden_layers
     if not 0 < layers <= available:
         raise ValueError(f"layers must be in 1..{available}, not {layers}")
-    if not 0 <= frozen_layers < layers:
-        raise ValueError(f"frozen_layers must be in 0..{layers - 1}, not {frozen_layers}")
+    if not 0 <= frozen_layers <= layers:
+        raise ValueError(f"frozen_layers must be in 0..{layers}, not {frozen_layers}")
 
     embeddings = encoder.embeddings.word_embeddings
     if trim_vocabulary:

@@ -46,6 +46,18 @@ def default_cache_dir() -> Path:
     return store.instance_dir() / "models" / "fallback"
 
 
+#: How much a hand-written training post counts against a real one. Measured on the real dev
+#: and test splits (revision 4): relevance macro-F1 0.787 -> 0.797 (dev), 0.805 -> 0.818
+#: (test) at 0.3, category macro-F1 about the same.
+HANDWRITTEN_WEIGHT = 0.3
+
+
+def example_weight(example: Example) -> float:
+    """A training example's weight: `HANDWRITTEN_WEIGHT` for hand-written posts, else 1."""
+    source = example.extra.get("source") or {}
+    return HANDWRITTEN_WEIGHT if source.get("name") == "handwritten" else 1.0
+
+
 def features_text(text: str) -> str:
     """The text the TF-IDF features are computed on (folded, abbreviations expanded)."""
     return normalize(text or "").folded
@@ -121,12 +133,15 @@ class FallbackClassifier:
         def model(**options):
             return LogisticRegression(C=10.0, max_iter=1000, random_state=seed, **options)
 
-        classifier.relevance = model().fit(matrix, relevant.astype(int))
+        weights = np.array([example_weight(example) for example in examples])
+        classifier.relevance = model().fit(matrix, relevant.astype(int), sample_weight=weights)
         classifier.category = model().fit(
-            matrix[relevant], [e.category for e in examples if e.relevant]
+            matrix[relevant],
+            [e.category for e in examples if e.relevant],
+            sample_weight=weights[relevant],
         )
         classifier.sentiment = model(class_weight="balanced").fit(
-            matrix, [example.sentiment for example in examples]
+            matrix, [example.sentiment for example in examples], sample_weight=weights
         )
         return classifier
 

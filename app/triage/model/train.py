@@ -8,7 +8,8 @@ frozen lower layers once over every text, through the same int8/bfloat16
 quantisation as when serving on the CPU, and keep their output; fine-tune the top layers and
 heads on that cache for a few epochs (`loop.fit`); save
 ``<output_root>/<version>/`` with `save_pretrained` (weights in float16), plus
-the TF-IDF model blended with it (``lexical.joblib``); run the saved model
+the TF-IDF model blended with it (``lexical.joblib``) and the activation ranges
+of the int8 path for CPUs without native bfloat16 (``calibration.json``); run the saved model
 exactly as it is served (`inference.TransformerClassifier`) once over dev and
 test, choose the lexical weight on dev (`evaluate.choose_lexical_weight`,
 unless the settings fix it) and write it into the model's config; record dev
@@ -18,6 +19,7 @@ and test figures, blended and transformer alone, in ``metrics.json``; point
 
 import copy
 import json
+import random
 import shutil
 import time
 from dataclasses import asdict
@@ -37,7 +39,13 @@ from app.triage.model.evaluate import (
     head_probabilities,
     summary,
 )
-from app.triage.model.inference import LEXICAL_FILE, TransformerClassifier, quantize_encoder
+from app.triage.model.inference import (
+    CALIBRATION_POSTS,
+    LEXICAL_FILE,
+    TransformerClassifier,
+    quantize_encoder,
+    write_calibration,
+)
 from app.triage.model.loop import Progress, TrainSettings
 
 
@@ -106,8 +114,8 @@ def run_training(
     )
 
     train_examples = splits["train"]
-    if settings.augment_without_diacritics:
-        train_examples = loop.augment(train_examples)
+    if settings.augment_share > 0:
+        train_examples = loop.augment(train_examples, settings.augment_share)
     train = loop.encode(train_examples, tokenizer, model.config)
     dev = loop.encode(splits["dev"], tokenizer, model.config)
     lower, cache_device = model, target
@@ -150,6 +158,12 @@ def run_training(
         model.to("cpu").eval()
         (copy.deepcopy(model).half() if settings.save_float16 else model).save_pretrained(staging)
         tokenizer.save_pretrained(staging)
+        # The int8 path of CPUs without native bfloat16 smooths the feed-forward outputs by
+        # the float32 model's activation ranges on training posts (`inference.quantize_encoder`).
+        calibration = random.Random(settings.seed).sample(
+            splits["train"], min(CALIBRATION_POSTS, len(splits["train"]))
+        )
+        write_calibration(staging, model, tokenizer, [example.text for example in calibration])
         lexical = None
         if settings.lexical_weight is None or settings.lexical_weight > 0:
             import joblib
