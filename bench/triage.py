@@ -9,7 +9,8 @@ the trained transformer in the loop. Loading the model happens once per worker
 and is reported apart.
 
 It prints posts/s, how many posts went to review and how many cases were
-opened, the model version, and where the time went: in the classifier's
+opened, the model version, the classifier's inference path (int8/bfloat16
+plan, CPU instructions, threads), and where the time went: in the classifier's
 `predict`, and in everything else (text rules, gazetteer, clustering, cases,
 SLA clocks, timeline and the database), per post. On a shared machine the
 load average printed with it says how far to trust the figure.
@@ -87,6 +88,7 @@ def run(total: int = 3000, batch: int = 64) -> None:
             f"triage benchmark: model {classifier.version} ({classifier.kind}) loaded in "
             f"{time.perf_counter() - began:.1f} s"
         )
+        print(f"  classifier: {getattr(classifier, 'inference_path', 'TF-IDF fallback')}")
         tasks.LINK_BATCH = batch
         model_seconds = _time(classifier, "predict")
         analyse_seconds = _time(pipeline, "analyse")

@@ -3,7 +3,13 @@
 Times `predict` (text normalisation, tokenisation, the forward pass, building
 the predictions) on the dataset's dev and test posts, which are written like
 real posts, for a few batch sizes, and prints posts/s and the model's size on
-disk. No database is involved; the pipeline's own benchmark adds that.
+disk, and the inference path the classifier took (which layers run in int8 or
+bfloat16, the CPU's vector instructions, threads). No database is involved; the
+pipeline's own benchmark adds that. To run as on a CPU without AVX-512 and
+bfloat16::
+
+    ATEN_CPU_CAPABILITY=avx2 ONEDNN_MAX_CPU_ISA=AVX2 FBGEMM_ENABLE_INSTRUCTIONS=AVX2 \
+        MKL_ENABLE_INSTRUCTIONS=AVX2 python -m bench.triage_model
 """
 
 import argparse
@@ -42,13 +48,11 @@ def main() -> None:
     if model_dir is not None:
         print(f"size on disk: {directory_size(model_dir) / 2**20:.1f} MiB ({model_dir})")
     if classifier.kind == "transformer":
-        from app.triage.model.inference import cpu_has_bf16
-
         config = classifier.model.config
         print(f"{config.num_hidden_layers} encoder layers, quantisation "
-              f"{config.quantization if classifier.quantized else 'none'} (native bfloat16: "
-              f"{'yes' if cpu_has_bf16() else 'no'}), lexical weight "
+              f"{config.quantization if classifier.quantized else 'none'}, lexical weight "
               f"{classifier.lexical_weight:.1f}")  # fmt: skip
+        print(f"classifier: {classifier.inference_path}")
     classifier.predict(texts[:64])  # warm-up
     mean_chars = sum(map(len, texts)) / len(texts)
     for batch_size in (int(size) for size in args.batch_sizes.split(",")):

@@ -1,5 +1,6 @@
-"""The classifier's fast CPU path: int8 dynamic quantisation plus bfloat16 for the layers int8
-would spoil. A small random TriageModel built here; no trained model, no database."""
+"""The classifier's fast CPU paths: int8 dynamic quantisation plus bfloat16 for the layers int8
+would spoil where bfloat16 is native, and all int8 with smoothed feed-forward outputs where it is
+not (AVX2). A small random TriageModel built here; no trained model, no database."""
 
 import copy
 
@@ -8,11 +9,21 @@ import torch
 from torch.ao.nn.quantized.dynamic import Linear as DynamicInt8Linear
 
 from app.triage.model import inference
-from app.triage.model.inference import BFloat16Linear, quantization_plan, quantize_encoder
+from app.triage.model.inference import (
+    BFloat16Linear,
+    SmoothedInt8Linear,
+    TransformerClassifier,
+    activation_ranges,
+    feed_forward_outputs,
+    quantization_plan,
+    quantize_encoder,
+    read_calibration,
+    write_calibration,
+)
 from app.triage.model.modeling import TriageConfig, TriageModel
 
 
-def small_model(quantization: str) -> TriageModel:
+def small_model(quantization: str, outliers: bool = False) -> TriageModel:
     torch.manual_seed(7)
     config = TriageConfig(
         vocab_size=300, hidden_size=64, num_hidden_layers=3, num_attention_heads=4,
@@ -23,7 +34,35 @@ def small_model(quantization: str) -> TriageModel:
     with torch.no_grad():  # confident heads, as after training
         for head in (model.relevance_head, model.category_head, model.sentiment_head):
             head.weight.normal_(0.0, 2.0)
+        if outliers:  # like e5's: one feed-forward channel per layer far above the others
+            for index, layer in enumerate(model.bert.encoder.layer):
+                layer.intermediate.dense.bias[17 + index] = 40.0
     return model
+
+
+class CharTokenizer:
+    """Enough of a tokenizer for `activation_ranges`: one id per character, in the small vocabulary."""
+
+    def __call__(self, texts, truncation=True, max_length=128):
+        return {
+            "input_ids": [
+                [0] + [5 + ord(c) % 290 for c in t][: max_length - 2] + [2] for t in texts
+            ]
+        }
+
+
+POSTS = [
+    "Q7 ngập quá trời, nước lên tới yên xe",
+    "kẹt xe cứng ngắc ở cầu Kênh Tẻ từ 5h chiều",
+    "rác đổ trộm đầy hẻm, bốc mùi mấy ngày nay",
+    "hôm nay trời đẹp, cả nhà đi cà phê",
+    "cúp điện cả khu phường Tân Định từ sáng",
+    "The sewer overflowed again, the whole block smells",
+] * 4
+
+
+def ranges_of(model: TriageModel) -> dict[str, torch.Tensor]:
+    return activation_ranges(model, CharTokenizer(), POSTS)
 
 
 def batch(rows: int = 48, seed: int = 3) -> tuple[torch.Tensor, torch.Tensor]:
@@ -69,11 +108,106 @@ def test_int8_dynamic_mode_keeps_the_old_float32_output_projections(native_bf16)
     assert found["layer.0.output.dense"] is torch.nn.Linear
 
 
-def test_bfloat16_is_skipped_where_the_cpu_would_emulate_it(monkeypatch):
+@pytest.fixture
+def no_bf16(monkeypatch):
     monkeypatch.setattr(inference, "cpu_has_bf16", lambda: False)
+
+
+def test_bfloat16_is_skipped_where_the_cpu_would_emulate_it(no_bf16):
     model = small_model("int8-bf16")
-    assert quantize_encoder(model) is True
+    assert quantize_encoder(model) is True  # no calibration: float32 feed-forward outputs
     assert kinds(model)["layer.1.output.dense"] is torch.nn.Linear
+    assert model.serving_plan == "int8+float32"
+
+
+def test_without_native_bfloat16_every_encoder_linear_runs_in_int8(no_bf16):
+    model = small_model("int8-bf16", outliers=True)
+    ranges = ranges_of(model)
+    assert (
+        set(ranges)
+        == set(feed_forward_outputs(model))
+        == {f"layer.{i}.output.dense" for i in range(3)}
+    )
+    assert int(ranges["layer.1.output.dense"].argmax()) == 18  # the outlier channel
+    int8 = quantization_plan(model)
+    assert quantize_encoder(model, ranges) is True
+    assert model.serving_plan == "int8-smoothed"
+    found = kinds(model)
+    assert torch.nn.Linear not in found.values()
+    assert {name for name, kind in found.items() if kind is DynamicInt8Linear} == (
+        int8 | {f"layer.{i}.output.dense.quantized" for i in range(3)}
+    )
+    for i in range(3):
+        assert isinstance(
+            model.bert.encoder.get_submodule(f"layer.{i}.output.dense"), SmoothedInt8Linear
+        )
+
+
+def test_native_bfloat16_keeps_the_bfloat16_plan_even_with_calibration(native_bf16):
+    model = small_model("int8-bf16")
+    assert quantize_encoder(model, ranges_of(model)) is True
+    assert model.serving_plan == "int8+bf16"
+    assert kinds(model)["layer.0.output.dense"] is BFloat16Linear
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore::UserWarning")
+def test_smoothing_keeps_the_product_and_beats_plain_int8_on_outliers():
+    from torch.ao.quantization import default_dynamic_qconfig, quantize_dynamic
+
+    torch.manual_seed(0)
+    linear = torch.nn.Sequential(torch.nn.Linear(256, 64))
+    x = torch.randn(4, 20, 256).abs()
+    x[..., 5] = 60.0  # one channel far above the others, as after GELU
+    plain = quantize_dynamic(copy.deepcopy(linear), {"0": default_dynamic_qconfig})
+    scales = inference.smoothing_scales(x.abs().amax(dim=(0, 1)), linear[0].weight)
+    smoothed_float = copy.deepcopy(linear)
+    with torch.no_grad():
+        smoothed_float[0].weight.mul_(scales[None, :])
+    quantized = quantize_dynamic(smoothed_float, {"0": default_dynamic_qconfig})
+    smoothed = SmoothedInt8Linear(quantized[0], scales)
+    with torch.inference_mode():
+        want = linear(x)
+        error_plain = (plain(x) - want).abs().mean()
+        error_smoothed = (smoothed(x) - want).abs().mean()
+    assert error_smoothed < error_plain / 2
+    assert torch.allclose(smoothed(x), want, atol=0.1 * want.abs().mean())
+
+
+def test_cpu_without_avx512_or_told_so_has_no_bf16(monkeypatch):
+    monkeypatch.setenv(inference.NO_BF16_ENV, "1")
+    assert inference.cpu_has_bf16() is False
+    monkeypatch.delenv(inference.NO_BF16_ENV)
+    monkeypatch.setattr(inference.platform, "machine", lambda: "x86_64")
+    monkeypatch.setattr(torch.backends.cpu, "get_cpu_capability", lambda: "AVX2")
+    assert inference.cpu_capability() == "AVX2"
+    assert inference.cpu_has_bf16() is False
+
+
+def test_calibration_is_stored_with_the_model(tmp_path):
+    model = small_model("int8-bf16", outliers=True)
+    assert read_calibration(tmp_path) is None
+    write_calibration(tmp_path, model, CharTokenizer(), POSTS)
+    stored = read_calibration(tmp_path)
+    for name, value in ranges_of(model).items():
+        assert torch.allclose(stored[name], value, rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize(
+    ("bf16", "path"),
+    [
+        (True, "int8 fbgemm, feed-forward outputs bfloat16"),
+        (False, "feed-forward outputs smoothed"),
+    ],
+)
+def test_the_inference_path_is_reported(monkeypatch, bf16, path):
+    monkeypatch.setattr(inference, "cpu_has_bf16", lambda: bf16)
+    model = small_model("int8-bf16")
+    quantize_encoder(model, ranges_of(model))
+    classifier = TransformerClassifier(model, CharTokenizer(), "v1", "cpu", quantized=True)
+    described = classifier.inference_path
+    assert path in described
+    assert ("native bf16" if bf16 else "no bf16") in described
+    assert inference.cpu_capability() in described and "threads" in described
 
 
 def test_no_quantisation_when_the_config_says_none():
@@ -94,11 +228,20 @@ def test_bfloat16_linear_matches_float32_closely():
     assert torch.allclose(fast(x), linear(x), rtol=0.03, atol=0.05)
 
 
-@pytest.mark.parametrize("mode", ["int8-dynamic", "int8-bf16"])
-def test_quantised_model_gives_the_float_models_labels(mode, native_bf16):
-    reference = small_model(mode)
+@pytest.mark.parametrize(
+    ("mode", "bf16", "plan"),
+    [
+        ("int8-dynamic", True, "int8+float32"),
+        ("int8-bf16", True, "int8+bf16"),
+        ("int8-bf16", False, "int8-smoothed"),  # AVX2: all int8, outliers smoothed
+    ],
+)
+def test_quantised_model_gives_the_float_models_labels(monkeypatch, mode, bf16, plan):
+    monkeypatch.setattr(inference, "cpu_has_bf16", lambda: bf16)
+    reference = small_model(mode, outliers=True)
     fast = copy.deepcopy(reference)
-    assert quantize_encoder(fast)
+    assert quantize_encoder(fast, ranges_of(reference))
+    assert fast.serving_plan == plan
     ids, mask = batch()
     with torch.inference_mode():
         expected, got = reference(ids, mask), fast(ids, mask)
