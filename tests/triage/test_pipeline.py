@@ -434,5 +434,7 @@ def test_the_scope_rules_weigh_named_places():
     assert outside_reason("Chủ tịch TP HCM yêu cầu đình chỉ nhà máy rác", "national") is None
     assert outside_reason("Tư tưởng Hồ Chí Minh soi đường", "national") == NATIONAL_NO_PLACE_REASON
     # A named place in the city beats a namesake elsewhere; a local post needs no place.
-    assert outside_reason("Cháy nhà ở phường Tân Định, quận 1; người nhà ở Đà Nẵng", "local") is None
+    assert (
+        outside_reason("Cháy nhà ở phường Tân Định, quận 1; người nhà ở Đà Nẵng", "local") is None
+    )
     assert outside_reason("Cháy nhà trong hẻm, khói mù mịt", "local") is None
