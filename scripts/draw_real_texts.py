@@ -370,6 +370,30 @@ def draw_replay(mirror: Path, count: int) -> list[dict]:
                         "crawl_news/rss_feed_articles_backup.csv", count)  # fmt: skip
 
 
+ALL_VIETNEWS = ("data/train_tokenized/", "data/test_tokenized/", "data/val_tokenized/")
+
+
+def _vietnews_files(drawn_files: list[str]) -> set[str]:
+    """The vietnews files earlier draws (JSON Lines files) already took."""
+    return {
+        record["source"]["path"]
+        for name in drawn_files
+        for record in map(json.loads, Path(name).read_text(encoding="utf-8").splitlines())
+        if record["source"]["name"] == "vietnews"
+    }
+
+
+def _unique(rows: list[dict]) -> list[dict]:
+    """`rows` without repeated texts (trimmed, lowercased), the first kept."""
+    seen, unique = set(), []
+    for record in rows:
+        key = record["text"].strip().lower()
+        if key not in seen:
+            seen.add(key)
+            unique.append(record)
+    return unique
+
+
 def main(argv: list[str]) -> None:
     mirror, out_path = Path(argv[0]), Path(argv[1])
     rng = random.Random(2026)
@@ -397,39 +421,21 @@ def main(argv: list[str]) -> None:
             )
         rows += draw_reintel(mirror, random.Random(1), 10_000)
         rows = [r for r in rows if other.search(r["text"])]
-        folders = ("data/train_tokenized/", "data/test_tokenized/", "data/val_tokenized/")
         rows += draw_vietnews_by_category(
-            mirror, random.Random(2031), 120, SIXTH_WORDS, folders, in_lead=True
+            mirror, random.Random(2031), 120, SIXTH_WORDS, ALL_VIETNEWS, in_lead=True
         )
         rows = [r for r in rows if r["text"].strip().lower() not in drawn]
-        seen, unique = set(), []
-        for record in rows:
-            if record["text"].strip().lower() not in seen:
-                seen.add(record["text"].strip().lower())
-                unique.append(record)
-        write(unique, out_path, "real6")
+        write(_unique(rows), out_path, "real6")
         return
     if len(argv) > 3 and argv[2] == "--fifth":
-        drawn = set()
-        for earlier in argv[3:]:
-            for line in Path(earlier).read_text(encoding="utf-8").splitlines():
-                record = json.loads(line)
-                if record["source"]["name"] == "vietnews":
-                    drawn.add(record["source"]["path"])
-        folders = ("data/train_tokenized/", "data/test_tokenized/", "data/val_tokenized/")
+        drawn, folders = _vietnews_files(argv[3:]), ALL_VIETNEWS
         rows = draw_vietnews_by_category(
             mirror, random.Random(2030), 160, FIFTH_WORDS, folders, drawn, in_lead=True
         )
         write(rows, out_path, "real5")
         return
     if len(argv) > 3 and argv[2] in ("--third", "--fourth"):
-        drawn = set()
-        for earlier in argv[3:]:
-            for line in Path(earlier).read_text(encoding="utf-8").splitlines():
-                record = json.loads(line)
-                if record["source"]["name"] == "vietnews":
-                    drawn.add(record["source"]["path"])
-        folders = ("data/train_tokenized/", "data/test_tokenized/", "data/val_tokenized/")
+        drawn, folders = _vietnews_files(argv[3:]), ALL_VIETNEWS
         fourth = argv[2] == "--fourth"
         rows = draw_vietnews_by_category(
             mirror, random.Random(2029 if fourth else 2028), 150 if fourth else 230,
@@ -445,13 +451,7 @@ def main(argv: list[str]) -> None:
     rows += draw_hatespeech2025(mirror, rng, 520)
     rows += draw_vlsp2019(mirror, rng, 380)
     rows += draw_vnexpress_comments(mirror, rng, 380)
-    seen, unique = set(), []
-    for record in rows:
-        key = record["text"].strip().lower()
-        if key not in seen:
-            seen.add(key)
-            unique.append(record)
-    write(unique, out_path, "real")
+    write(_unique(rows), out_path, "real")
 
 
 def write(rows: list[dict], out_path: Path, prefix: str) -> None:

@@ -34,7 +34,7 @@ import numpy as np
 import torch
 
 from app.triage.model import store
-from app.triage.model.modeling import TriageModel
+from app.triage.model.modeling import TriageModel, pad_batch
 from app.triage.model.preprocess import prepare_text
 from app.triage.textnorm import normalize
 
@@ -379,17 +379,6 @@ def quantize_encoder(model: TriageModel, ranges: dict[str, torch.Tensor] | None 
                 setattr(encoder.get_submodule(parent), child, BFloat16Linear(module))
         model.serving_plan = "int8+bf16"
     return True
-
-
-def pad_batch(ids: list[list[int]], pad_id: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """Token ids of one batch padded to its longest row, and the attention mask."""
-    width = max(len(row) for row in ids)
-    input_ids = torch.full((len(ids), width), pad_id, dtype=torch.long)
-    mask = torch.zeros((len(ids), width), dtype=torch.long)
-    for index, row in enumerate(ids):
-        input_ids[index, : len(row)] = torch.tensor(row)
-        mask[index, : len(row)] = 1
-    return input_ids, mask
 
 
 def head_weights(config) -> tuple[float, float, float]:

@@ -31,7 +31,7 @@ from torch import nn
 
 from app.triage.model.labels import CATEGORIES, SENTIMENTS, Example, fingerprint, load_examples
 from app.triage.model.labels import split_paths as dataset_paths
-from app.triage.model.modeling import TriageModel
+from app.triage.model.modeling import TriageModel, pad_batch
 from app.triage.model.preprocess import has_diacritics, prepare_text, strip_diacritics
 
 Progress = Callable[[str], object]
@@ -148,17 +148,6 @@ def encode(examples: list[Example], tokenizer, config) -> Encoded:
         sentiment=torch.tensor([sentiment_index[e.sentiment] for e in examples]),
         examples=examples,
     )
-
-
-def pad_batch(rows: list[list[int]], pad_id: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """Right-pad token id lists into (input_ids, attention_mask) tensors."""
-    width = max(len(row) for row in rows)
-    ids = torch.full((len(rows), width), pad_id, dtype=torch.long)
-    mask = torch.zeros((len(rows), width), dtype=torch.long)
-    for i, row in enumerate(rows):
-        ids[i, : len(row)] = torch.tensor(row)
-        mask[i, : len(row)] = 1
-    return ids, mask
 
 
 @torch.inference_mode()
