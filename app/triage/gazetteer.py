@@ -69,6 +69,9 @@ _LINK_WORDS = frozenset({"thuoc", "o", "tai"})
 _LANDMARK_WORDS = frozenset({"cau", "cho", "duong", "hem", "cang", "ben"})
 _WARD_BONUS = 0.1  # when ranking, a ward beats a district of similar confidence
 _CONSISTENT_BONUS = 0.3  # ... and a ward inside a district the post also names beats it
+#: Words after which a former ward's bare name is a place: "đất công tại Phước Kiển".
+_LOCATIVE_WORDS = frozenset({"tại", "ở", "khu"})
+_BARE_FORMER_WARD_CONFIDENCE = 0.6
 _ASCII_BARE_FACTOR = 0.8  # a bare name typed without diacritics
 _LOWERCASE_BARE_FACTOR = 0.75  # a bare name not capitalised in a post that capitalises
 _ALSO_FACTOR = 0.85  # other, unrelated places named in the same post
@@ -147,6 +150,7 @@ class _Mention:
     tokens: tuple[Token, ...] = ()
     lowercase: bool = False  # not capitalised, in a text that capitalises
     marked: bool = False  # "đường", "đại lộ" or a house number right before it
+    locative: bool = False  # "tại", "ở" or "khu" right before it, typed with diacritics
 
     def of(self, kind: str) -> list[Entry]:
         return [e for e in self.entries if e.kind == kind]
@@ -309,6 +313,7 @@ class Gazetteer:
                 norm.text[t.start].isupper() for t in mention.tokens if norm.text[t.start].isalpha()
             )
             mention.marked = bool(marked)
+            mention.locative = i > 0 and tokens[i - 1].surface.lower() in _LOCATIVE_WORDS
             found.append(mention)
             i += size
         return found
@@ -429,7 +434,24 @@ class Gazetteer:
             reason = f'matched "{mention.surface}" as {unit.name} (name without "phường"/"xã")'
             confidence, reason = _bare_doubts(mention, 0.68, reason)
             return _unit_match(unit, None, confidence, reason, mention)
-        return None
+        return self._bare_former_ward(mention)
+
+    def _bare_former_ward(self, mention: _Mention) -> PlaceMatch | None:
+        """A former ward's name without its level word, only where it reads as a place:
+        after "tại", "ở" or "khu", capitalised with its diacritics, one ward of that name in
+        the city and no province of it ("đất công tại Phước Kiển"); with low confidence."""
+        former = [e for e in mention.of(FORMER_WARD) if not e.prefixed]
+        if (
+            not former
+            or not mention.locative
+            or not all(word[:1].isupper() for word in mention.surface.split())
+            or mention.surface.isascii()
+            or len(mention.tokens) < 2
+            or OTHER_PROVINCE in mention.kinds
+            or len({e.target.default_ward_code for e in former}) != 1
+        ):
+            return None
+        return self._former_ward_match(former[0], mention, None, _BARE_FORMER_WARD_CONFIDENCE)
 
     def _landmark(self, mention: _Mention) -> PlaceMatch | None:
         """A landmark: its ward where known, else the units of its former district(s)."""

@@ -210,6 +210,25 @@ class TestWards:
         assert names(gazetteer.resolve("xã Thanh An")) == {"Xã Thanh An"}
         assert gazetteer.resolve("xa thanh an").confidence < 0.7
 
+    def test_former_ward_named_bare_after_tai_is_a_doubtful_place(self, gazetteer):
+        # Real press text (test split): "...không qua đấu giá cho tư nhân tại Phước Kiển".
+        match = gazetteer.resolve("30ha đất công sản không qua đấu giá tại Phước Kiển")
+        assert names(match) == {"Xã Nhà Bè"}
+        assert match.former_district == ("Huyện Nhà Bè", "786")
+        assert 0.5 <= match.confidence < 0.7  # under the pipeline's place threshold
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "Phước Kiển hôm nay",  # no "tại", "ở" or "khu" before it
+            "đất công tại phước kiển",  # not capitalised
+            "dat cong tai Phuoc Kien",  # typed without diacritics
+            "Tôi sống ở Hòa Bình",  # a province too
+        ],
+    )
+    def test_bare_former_ward_needs_a_place_word_and_its_diacritics(self, gazetteer, text):
+        assert gazetteer.resolve(text) is None
+
 
 class TestNoPlace:
     @pytest.mark.parametrize(
