@@ -16,6 +16,11 @@ def main() -> None:
         help="cases (and clocks) to seed for cases, sla and stats",
     )
     parser.add_argument("--posts", type=int, default=3000, help="posts to triage for triage")
+    parser.add_argument(
+        "--no-cascade",
+        action="store_true",
+        help="triage: run the transformer on every post, also those the lexical model dismisses",
+    )
     args = parser.parse_args()
     for name in args.names or BENCHMARKS:
         if name not in BENCHMARKS:
@@ -29,7 +34,9 @@ def main() -> None:
         elif name == "watchlists":
             importlib.import_module("bench.watchlists").main()
         else:
-            importlib.import_module("bench.triage").run(total=args.posts)
+            importlib.import_module("bench.triage").run(
+                total=args.posts, cascade=not args.no_cascade
+            )
 
 
 if __name__ == "__main__":

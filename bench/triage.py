@@ -10,7 +10,9 @@ and is reported apart.
 
 It prints posts/s, how many posts went to review and how many cases were
 opened, the model version, the classifier's inference path (int8/bfloat16
-plan, CPU instructions, threads), and where the time went: in the classifier's
+plan, CPU instructions, threads), how many posts the lexical model alone
+dismissed so that the transformer was skipped (``--no-cascade`` runs it on
+every post), and where the time went: in the classifier's
 `predict`, and in everything else (text rules, gazetteer, clustering, cases,
 SLA clocks, timeline and the database), per post. On a shared machine the
 load average printed with it says how far to trust the figure.
@@ -46,7 +48,7 @@ def _texts() -> list[str]:
     return texts
 
 
-def run(total: int = 3000, batch: int = 64) -> None:
+def run(total: int = 3000, batch: int = 64, cascade: bool = True) -> None:
     from flask_migrate import upgrade
 
     from app import create_app
@@ -83,6 +85,7 @@ def run(total: int = 3000, batch: int = 64) -> None:
         post_ids = store_posts(posts).new_ids
         began = time.perf_counter()
         classifier = load_classifier()
+        classifier.cascade = cascade
         classifier.predict(["khởi động mô hình"])
         print(
             f"triage benchmark: model {classifier.version} ({classifier.kind}) loaded in "
@@ -91,6 +94,7 @@ def run(total: int = 3000, batch: int = 64) -> None:
         print(f"  classifier: {getattr(classifier, 'inference_path', 'TF-IDF fallback')}")
         tasks.LINK_BATCH = batch
         model_seconds = _time(classifier, "predict")
+        settled = _count_settled(classifier)
         analyse_seconds = _time(pipeline, "analyse")
         load = os.getloadavg()[0]
         began = time.perf_counter()
@@ -116,6 +120,11 @@ def run(total: int = 3000, batch: int = 64) -> None:
         f"  {counts['done']} posts triaged ({counts['failed']} failed), {review} sent to review; "
         f"{linked} linked to {cases} cases opened ({events} timeline events)"
     )
+    if hasattr(classifier, "settled_by_lexical"):
+        print(
+            f"  transformer skipped for {settled[0]} posts the lexical model alone dismisses"
+            + ("" if cascade else " (--no-cascade: it ran on every post)")
+        )
     print(
         f"  time per post: classifier {1000 * model / total:.2f} ms; text rules and gazetteer "
         f"{1000 * rules / total:.2f} ms; locking, clustering, cases, SLA clocks, timeline and "
@@ -127,6 +136,22 @@ def run(total: int = 3000, batch: int = 64) -> None:
         f"{tasks.MODEL_BATCH}, linked in batches of {batch}; model {classifier.version}): "
         f"{total / elapsed:.0f} posts/s ({elapsed:.1f} s for {total})"
     )
+
+
+def _count_settled(classifier) -> list[int]:
+    """Count the posts `classifier.settled_by_lexical` lets skip the transformer."""
+    count = [0]
+    settled_by_lexical = getattr(classifier, "settled_by_lexical", None)
+    if settled_by_lexical is None:
+        return count
+
+    def counted(p_lexical):
+        settled = settled_by_lexical(p_lexical)
+        count[0] += int(settled.sum())
+        return settled
+
+    classifier.settled_by_lexical = counted
+    return count
 
 
 def _time(owner, name: str) -> list[float]:

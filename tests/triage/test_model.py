@@ -318,6 +318,46 @@ def test_eval_cli_can_score_the_transformer_without_its_lexical_blend(trained, d
     assert inference.load_classifier(root).lexical_weight == 0.5
 
 
+def test_the_transformer_is_skipped_only_for_posts_the_lexical_model_already_dismisses(
+    trained, data_dir
+):
+    root, version_dir, _ = trained
+    classifier = inference.TransformerClassifier.load(version_dir)
+    texts = [
+        json.loads(line)["text"] for line in (data_dir / "test.jsonl").read_text().splitlines()
+    ]
+    texts += ["Giá vàng hôm nay tăng nhẹ", "Đội tuyển thắng 3-0 tối qua"]
+    # Relevance mostly from the lexical model, as `triage train` often chooses on real data.
+    classifier.model.config.lexical_weights = {"relevance": 0.8, "category": 0.5, "sentiment": 0.5}
+    weight = classifier.head_weights[0]
+    p_lexical = classifier.lexical.probabilities(texts)[0][:, 1]
+    # A review band that starts between the posts' bounds: some are settled, some not.
+    bounds = np.sort((1 - weight) + weight * p_lexical)
+    assert bounds[0] < 0.5
+    dismiss = float(min(bounds[np.searchsorted(bounds, 0.5) // 2 + 1], 0.5))
+    classifier.model.config.thresholds = {"dismiss_below": dismiss}
+    settled = classifier.settled_by_lexical(p_lexical)
+    assert 0 < settled.sum() < len(texts)
+
+    classifier.cascade = False
+    full = classifier.predict(texts)
+    classifier.cascade = True
+    fast = classifier.predict(texts)
+
+    for i, (slow, quick) in enumerate(zip(full, fast, strict=True)):
+        if settled[i]:  # dismissed either way; no embedding, since no transformer ran
+            assert quick.embedding is None and not quick.relevant
+            assert slow.relevance_probability < dismiss and quick.relevance_probability < dismiss
+        else:
+            assert quick.embedding is not None
+            assert quick.relevance_probability == pytest.approx(
+                slow.relevance_probability, abs=0.05
+            )
+    # Without a chosen review band there is nothing to skip.
+    classifier.model.config.thresholds = None
+    assert not classifier.settled_by_lexical(p_lexical).any()
+
+
 def test_training_chooses_each_heads_lexical_weight_on_dev_when_not_given(data_dir, tmp_path):
     lines = []
     version_dir = run_training(

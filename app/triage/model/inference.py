@@ -399,6 +399,9 @@ class TransformerClassifier:
     """A trained `TriageModel` with its tokenizer, ready to predict."""
 
     kind = "transformer"
+    #: Skip the transformer for texts the lexical model alone already dismisses
+    #: (`settled_by_lexical`): most of a real stream is not about the city.
+    cascade: bool = True
 
     def __init__(
         self, model: TriageModel, tokenizer, version: str, device, quantized: bool, lexical=None
@@ -442,6 +445,8 @@ class TransformerClassifier:
         return self._tokenize([prepare_text(text, config.text_form) for text in texts])
 
     def _tokenize(self, prepared: list[str]) -> list[list[int]]:
+        if not prepared:
+            return []
         config = self.model.config
         prefixed = [config.query_prefix + text for text in prepared]
         return self.tokenizer(prefixed, truncation=True, max_length=config.max_tokens)["input_ids"]
@@ -496,23 +501,48 @@ class TransformerClassifier:
         self.model.config.lexical_weight = value
         self.model.config.lexical_weights = None
 
+    def settled_by_lexical(self, p_lexical: np.ndarray) -> np.ndarray:
+        """Which texts are dismissed whatever the transformer says.
+
+        The served relevance is ``(1 - w) * p_transformer + w * p_lexical``; where even
+        ``p_transformer = 1`` leaves it under the model's ``dismiss_below`` threshold (and
+        0.5), the post is dismissed (not relevant, not for review) and the transformer can be
+        skipped. Off without a blend, without thresholds, or with `cascade` False.
+        """
+        weight = self.head_weights[0]
+        dismiss = (self.thresholds or {}).get("dismiss_below")
+        if not self.cascade or weight <= 0 or dismiss is None:
+            return np.zeros(len(p_lexical), dtype=bool)
+        # A post under 0.5 is not relevant even where a review band starts higher.
+        return (1 - weight) + weight * np.asarray(p_lexical) < min(float(dismiss), 0.5)
+
     @torch.inference_mode()
     def predict(self, texts: list[str], batch_size: int = DEFAULT_BATCH_SIZE) -> list[Prediction]:
-        """Predict in batches of similar length; one forward pass gives heads and embedding."""
+        """Predict in batches of similar length; one forward pass gives heads and embedding.
+
+        Texts `settled_by_lexical` get the lexical model's probabilities and no embedding.
+        """
         texts = list(texts)
         if not texts:
             return []
         weights = self.head_weights
         prepared, forms = self._prepare(texts, blend=max(weights) > 0)
-        ids = self._tokenize(prepared)
         lexical = (
             self.lexical.probabilities(texts, *self._labels, folded=forms[0], accented=forms[1])
             if forms is not None
             else None
         )
-        order = sorted(range(len(texts)), key=lambda i: len(ids[i]))
-        pad_id = self.model.config.pad_token_id
         results: list[Prediction | None] = [None] * len(texts)
+        settled = np.zeros(len(texts), dtype=bool)
+        if lexical is not None:
+            settled = self.settled_by_lexical(lexical[0][:, 1])
+            for i in np.flatnonzero(settled):
+                heads = (lexical[0][i], lexical[1][i], lexical[2][i])
+                results[i] = make_prediction(*heads, self._labels, self.version)
+        rest = [i for i in range(len(texts)) if not settled[i]]
+        ids = dict(zip(rest, self._tokenize([prepared[i] for i in rest]), strict=True))
+        order = sorted(rest, key=lambda i: len(ids[i]))
+        pad_id = self.model.config.pad_token_id
         for start in range(0, len(order), batch_size):
             chunk = order[start : start + batch_size]
             input_ids, mask = pad_batch([ids[i] for i in chunk], pad_id)
