@@ -232,6 +232,17 @@ SIXTH_WORDS = {
 }
 
 
+#: The seventh draw: `other` still under 80; counterfeit goods and market management,
+#: overcharging, begging, animals, parking fees, public land and apartment management.
+SEVENTH_WORDS = {
+    "other": r"hàng giả|hàng nhái|quản lý thị trường|giả nhãn hiệu|nhãn mác|đội lốt|hàng hiệu|"
+    r"không rõ xuất xứ|không rõ nguồn gốc|không nguồn gốc|hàng cấm|khaisilk|chặt chém|"
+    r"bắt chẹt|hét giá|cò vé|vé chợ đen|thẻ giả|ăn xin|xin tiền|khất thực|chó thả rông|"
+    r"chó cắn|bắt chó|ong đốt|cân điêu|cây xăng|xe dù|bến cóc|giữ xe|đất công|bỏ hoang|"
+    r"sai mục đích|phí bảo trì|ban quản trị|tiểu thương|chợ tạm|bitcoin|tiền ảo|ngoại tệ|vé số",
+}
+
+
 def draw_vietnews_by_category(
     mirror: Path,
     rng: random.Random,
@@ -383,6 +394,15 @@ def _vietnews_files(drawn_files: list[str]) -> set[str]:
     }
 
 
+def _texts(drawn_files: list[str]) -> set[str]:
+    """The texts (trimmed, lowercased) of earlier draws (JSON Lines files)."""
+    return {
+        json.loads(line)["text"].strip().lower()
+        for name in drawn_files
+        for line in Path(name).read_text(encoding="utf-8").splitlines()
+    }
+
+
 def _unique(rows: list[dict]) -> list[dict]:
     """`rows` without repeated texts (trimmed, lowercased), the first kept."""
     seen, unique = set(), []
@@ -404,11 +424,7 @@ def main(argv: list[str]) -> None:
         write(draw_vietnews_by_category(mirror, random.Random(2027), 190), out_path, "real2")
         return
     if len(argv) > 3 and argv[2] == "--sixth":
-        drawn = {
-            json.loads(line)["text"].strip().lower()
-            for earlier in argv[3:]
-            for line in Path(earlier).read_text(encoding="utf-8").splitlines()
-        }
+        drawn = _texts(argv[3:])
         other = re.compile(FIFTH_WORDS["other"], re.IGNORECASE)
         rows = []
         for blob in NEWS24H_OTHER_BLOBS:
@@ -426,6 +442,14 @@ def main(argv: list[str]) -> None:
         )
         rows = [r for r in rows if r["text"].strip().lower() not in drawn]
         write(_unique(rows), out_path, "real6")
+        return
+    if len(argv) > 3 and argv[2] == "--seventh":
+        # The same article can sit in two vietnews files: leave out texts drawn before too.
+        drawn, texts = _vietnews_files(argv[3:]), _texts(argv[3:])
+        rows = draw_vietnews_by_category(
+            mirror, random.Random(2032), 200, SEVENTH_WORDS, ALL_VIETNEWS, drawn, in_lead=True
+        )
+        write([r for r in rows if r["text"].strip().lower() not in texts], out_path, "real7")
         return
     if len(argv) > 3 and argv[2] == "--fifth":
         drawn, folders = _vietnews_files(argv[3:]), ALL_VIETNEWS

@@ -1,6 +1,6 @@
 """Join drawn real texts with their labels into data/triage/real/ and data/triage/replay.jsonl.
 
-    python scripts/import_labels.py DRAWN.jsonl [...] --labels LABELS.jsonl [...]
+    python scripts/import_labels.py DRAWN.jsonl [...] --labels LABELS.jsonl [...] [--merge]
 
 DRAWN files come from `scripts/draw_real_texts.py` (text and provenance), LABELS
 files hold one label line per drawn id (``relevant``, ``category``,
@@ -71,6 +71,11 @@ def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("drawn", nargs="+")
     parser.add_argument("--labels", nargs="+", required=True)
+    parser.add_argument(
+        "--merge",
+        action="store_true",
+        help="keep the rows already in the target files (an imported id replaces its row)",
+    )
     args = parser.parse_args(argv)
     drawn = {}
     for path in args.drawn:
@@ -120,6 +125,10 @@ def main(argv: list[str]) -> None:
         target = (
             ROOT / "data/triage" / ("replay.jsonl" if name == "replay" else f"real/{name}.jsonl")
         )
+        if args.merge and target.is_file():
+            new = {row["id"] for row in rows}
+            lines = target.read_text(encoding="utf-8").splitlines()
+            rows += [old for old in map(json.loads, lines) if old["id"] not in new]
         rows.sort(key=lambda row: row["id"])
         with target.open("w", encoding="utf-8") as handle:
             for row in rows:
