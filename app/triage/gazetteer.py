@@ -326,6 +326,8 @@ class Gazetteer:
             first, second = mentions[index], mentions[index + 1]
             if index in used or first.marked or not _adjacent(first, second, words):
                 continue
+            if _names_a_landmark(first, words) or _names_a_landmark(second, words):
+                continue  # "chợ Tân Phú thuộc phường Tân Phú (quận 9)": the market's name
             pair = self._ward_in_district(first, second) or self._ward_in_district(second, first)
             if pair:
                 matches.append(_spanning(pair, first, second, norm.text))
@@ -774,6 +776,15 @@ def _exact_words(entry: Entry, tokens: tuple[Token, ...]) -> int:
         return 0  # typed without diacritics: nothing to tell the places apart by
     tail = tokens[len(tokens) - len(entry.expected) :]
     return sum(t.surface == word for t, word in zip(tail, entry.expected, strict=False))
+
+
+def _names_a_landmark(mention: _Mention, words: list[str]) -> bool:
+    """A name without its level word right after "chợ", "cầu", …: a market or a bridge."""
+    return (
+        mention.start > 0
+        and words[mention.start - 1] in _LANDMARK_WORDS
+        and not any(entry.prefixed for entry in mention.entries)
+    )
 
 
 def _adjacent(first: _Mention, second: _Mention, words: list[str]) -> bool:

@@ -210,6 +210,12 @@ class TestWards:
         assert names(gazetteer.resolve("xã Thanh An")) == {"Xã Thanh An"}
         assert gazetteer.resolve("xa thanh an").confidence < 0.7
 
+    def test_a_market_named_like_a_district_does_not_pair_with_the_ward(self, gazetteer):
+        # Real press text (test split): the market, then its ward and former district.
+        match = gazetteer.resolve("chợ Tân Phú thuộc phường Tân Phú (quận 9, TP. HCM) bỏ hoang")
+        assert names(match) == {"Phường Tăng Nhơn Phú"}
+        assert match.former_district == ("Thành phố Thủ Đức", "769")
+
     def test_former_ward_named_bare_after_tai_is_a_doubtful_place(self, gazetteer):
         # Real press text (test split): "...không qua đấu giá cho tư nhân tại Phước Kiển".
         match = gazetteer.resolve("30ha đất công sản không qua đấu giá tại Phước Kiển")
