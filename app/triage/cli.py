@@ -34,7 +34,7 @@ def triage_cli():
 )
 @click.option("--seed", default=13, show_default=True, type=int)
 @click.option("--epochs", default=None, type=int, help="Training epochs [default: 3].")
-@click.option("--layers", default=None, type=int, help="Encoder layers kept [default: 6].")
+@click.option("--layers", default=None, type=int, help="Encoder layers kept [default: 4].")
 @click.option(
     "--trainable-layers", default=None, type=int, help="Top layers fine-tuned [default: 1]."
 )

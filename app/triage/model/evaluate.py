@@ -90,6 +90,9 @@ def format_evaluation(report: dict, source: str = "") -> str:
 #: scored on part_d (another writer), blends up to 0.8 generalised better than the
 #: transformer alone (category macro-F1 0.79 alone, 0.88-0.90 blended at 0.6-0.8).
 LEXICAL_WEIGHTS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
+#: Relevance F1 on dev (after smoothing) that a larger lexical weight may give up: on the
+#: real dev split, 0.5 to 0.7 differ by less than one post's worth of F1.
+RELEVANCE_TIE = 0.005
 
 
 @dataclass
@@ -174,8 +177,11 @@ def choose_lexical_weight(
 ) -> tuple[dict[str, float], dict]:
     """One lexical weight per head, each the best of `LEXICAL_WEIGHTS` for that head's own
     dev figure (relevance F1, category macro-F1, sentiment macro-F1) after averaging each
-    weight's figure with its neighbours'; ties go to the smaller weight. Returns the
-    weights and every weight's dev figures."""
+    weight's figure with its neighbours'; ties go to the smaller weight, except for
+    relevance, where the largest weight within `RELEVANCE_TIE` of the best wins: the
+    more the TF-IDF model weighs, the more posts it dismisses alone, without the
+    transformer (`TransformerClassifier.settled_by_lexical`). Returns the weights and
+    every weight's dev figures."""
     search = {
         f"{w:.1f}": summary(blended_report(classifier, heads, dev, w)) for w in LEXICAL_WEIGHTS
     }
@@ -185,6 +191,8 @@ def choose_lexical_weight(
     ):
         curve = _smoothed([search[f"{w:.1f}"][figure] for w in LEXICAL_WEIGHTS])
         best = max(range(len(curve)), key=lambda i: (round(curve[i], 6), -i))
+        if head == "relevance":
+            best = max(i for i, value in enumerate(curve) if value >= curve[best] - RELEVANCE_TIE)
         chosen[head] = LEXICAL_WEIGHTS[best]
     return chosen, search
 
