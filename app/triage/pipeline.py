@@ -59,7 +59,8 @@ class Analysis:
     reasons: list[str]
     model_version: str
     needs_review: bool
-    #: The L2-normalised sentence embedding of the model's forward pass (None for the fallback).
+    #: The L2-normalised sentence embedding of the model's forward pass (None for the fallback,
+    #: and for a post the TF-IDF model alone dismissed).
     embedding: object = None
     #: The category head's probability for every category (for the runner-up guesses).
     category_scores: dict | None = None

@@ -55,7 +55,7 @@ def test_trained_model_on_a_sample_of_the_test_split_and_on_new_posts(classifier
 
     sample = load_examples(DATA / "test.jsonl")[::3]  # 357 real texts, 88 relevant
     report = evaluate_examples(classifier, sample)
-    # The model CI trains scores about 0.80 category and 0.82 relevance macro-F1 on the
+    # The model CI trains scores about 0.85 category and 0.83 relevance macro-F1 on the
     # whole real split (`triage eval`); a third of it gets some slack.
     assert report["category"]["macro_f1"] >= 0.70, report["category"]["macro_f1"]
     assert report["relevance"]["macro_f1"] >= 0.75, report["relevance"]["macro_f1"]
@@ -67,4 +67,11 @@ def test_trained_model_on_a_sample_of_the_test_split_and_on_new_posts(classifier
     assert not any(p.relevant for p in predictions[len(NEW_POSTS) :])
     for prediction in predictions:
         assert prediction.model_version == MODEL_DIR.name
+    # The transformer read the relevant posts (their embedding clusters them); a post the
+    # TF-IDF model alone dismisses may skip it and then has none.
+    for prediction in predictions[: len(NEW_POSTS)]:
         assert np.linalg.norm(prediction.embedding) == pytest.approx(1.0, abs=1e-4)
+    assert all(
+        p.embedding is None or np.linalg.norm(p.embedding) == pytest.approx(1.0, abs=1e-4)
+        for p in predictions[len(NEW_POSTS) :]
+    )
