@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Start the web app on http://127.0.0.1:5000, plus an RQ worker when Redis answers.
+# Start the web app on http://127.0.0.1:$PORT (5000 unless set), plus an RQ worker when Redis answers.
 set -euo pipefail
 FLASK=".venv/bin/flask --app wsgi"
 REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379/0}"
@@ -12,5 +12,6 @@ else
   echo "Redis is not reachable at $REDIS_URL: background jobs run inline in the web app"
 fi
 trap '[ -n "$worker_pid" ] && kill "$worker_pid" 2>/dev/null' EXIT
-echo "Social Beat: http://127.0.0.1:5000"
-$FLASK run --host 127.0.0.1 --port "${PORT:-5000}"
+PORT="${PORT:-5000}"
+echo "Social Beat: http://127.0.0.1:$PORT"
+$FLASK run --host 127.0.0.1 --port "$PORT"
