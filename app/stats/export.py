@@ -2,6 +2,9 @@
 
 CSV is UTF-8 with a byte-order mark, so that Excel opens Vietnamese text correctly; XLSX is
 written with openpyxl, one sheet per table, numbers kept as numbers and times as local times.
+Text people wrote never becomes a formula (OWASP's CSV injection advice): in XLSX it is
+stored as text, in CSV it gets a leading "'" when it starts with = + - @; control
+characters are dropped.
 """
 
 import csv
@@ -24,15 +27,32 @@ LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 Columns = Sequence[tuple[str, str]]
 
 
+#: Characters an XLSX file (XML) cannot hold: a case title with one would break the export.
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+#: Text starting with one of these is a formula to Excel, LibreOffice and Google Sheets
+#: ("=HYPERLINK(…)" in a citizen's report), so it is written as text.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _cell(value):
-    """A value as a spreadsheet cell: local naive time for datetimes, text for anything odd."""
+    """A value as a spreadsheet cell: local naive time for datetimes, text for anything odd,
+    without control characters."""
     if isinstance(value, datetime):
         if value.tzinfo is not None:
             value = value.astimezone(LOCAL_TZ).replace(tzinfo=None)
         return value
-    if value is None or isinstance(value, int | float | str | date):
+    if value is None or isinstance(value, int | float | date):
         return value
-    return str(value)
+    return _CONTROL_CHARACTERS.sub("", str(value))
+
+
+def _csv_text(value):
+    """A CSV field: a leading "'" keeps text that looks like a formula from running."""
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def _row_values(columns: Columns, row) -> list:
@@ -47,9 +67,7 @@ def csv_bytes(columns: Columns, rows: Iterable) -> bytes:
     writer.writerow([str(label) for _, label in columns])
     for row in rows:
         values = _row_values(columns, row)
-        writer.writerow(
-            [v.strftime("%Y-%m-%d %H:%M") if isinstance(v, datetime) else v for v in values]
-        )
+        writer.writerow([_csv_text(value) for value in values])
     return b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8")
 
 
@@ -84,6 +102,8 @@ def xlsx_bytes(sheets: Sequence[tuple[str, Columns, Iterable]]) -> bytes:
             for cell in sheet[sheet.max_row]:
                 if isinstance(cell.value, datetime):
                     cell.number_format = "yyyy-mm-dd hh:mm"
+                elif cell.data_type == "f":  # text starting with "=": kept as text
+                    cell.data_type = "s"
         for i, width in enumerate(widths, start=1):
             sheet.column_dimensions[get_column_letter(i)].width = width + 2
     if not workbook.worksheets:

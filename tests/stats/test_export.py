@@ -55,3 +55,36 @@ def test_workbook_with_several_sheets_gets_unique_valid_names():
 def test_unknown_format_is_refused(app_context):
     with pytest.raises(BadRequest, match="format must be one of: csv, xlsx"):
         table_response(COLUMNS, ROWS, "x", "pdf")
+
+
+HOSTILE = [
+    {"unit": "=1+1", "count": 1, "median": None, "at": None},
+    {"unit": '=HYPERLINK("http://evil.invalid","bấm")', "count": 2, "median": None, "at": None},
+    {"unit": "@SUM(A1:A2)", "count": 3, "median": None, "at": None},
+    {"unit": "Rác\u000b ùn ứ\x00", "count": 4, "median": -1.5, "at": None},
+]
+
+
+def test_text_people_wrote_never_becomes_a_spreadsheet_formula(app_context):
+    sheet = load_workbook(
+        io.BytesIO(table_response(COLUMNS, HOSTILE, "x", "xlsx").get_data())
+    ).active
+    cells = [sheet.cell(row=n, column=1) for n in range(2, 6)]
+    assert [cell.value for cell in cells] == [
+        "=1+1",
+        '=HYPERLINK("http://evil.invalid","bấm")',
+        "@SUM(A1:A2)",
+        "Rác ùn ứ",  # the vertical tab and NUL are dropped, the file still opens
+    ]
+    assert {cell.data_type for cell in cells} == {"s"}
+    assert sheet.cell(row=5, column=3).value == -1.5  # numbers stay numbers
+
+    body = table_response(COLUMNS, HOSTILE, "x", "csv").get_data().decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(body)))
+    assert [row[0] for row in rows[1:]] == [
+        "'=1+1",
+        '\'=HYPERLINK("http://evil.invalid","bấm")',
+        "'@SUM(A1:A2)",
+        "Rác ùn ứ",
+    ]
+    assert rows[4][2] == "-1.5"
