@@ -5,6 +5,8 @@ from flask_babel import format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from app.core.links import web_link
+
 #: (endpoint, label, roles that see it). Domains add their pages here.
 NAVIGATION: list[tuple[str, object, tuple[str, ...]]] = [
     ("cases.queue", _l("Queue"), ("officer", "supervisor", "analyst", "admin")),
@@ -63,6 +65,7 @@ def local_datetime(value, format: str = "short") -> str:
 
 def init_templating(app: Flask) -> None:
     app.jinja_env.filters["localdt"] = local_datetime
+    app.jinja_env.filters["web_link"] = web_link
     app.context_processor(
         lambda: {
             "nav_items": nav_items,

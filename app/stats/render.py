@@ -31,6 +31,7 @@ from app.cases.labels import (
     STATUS_LABELS,
     label,
 )
+from app.core.links import web_link
 from app.stats import charts
 from app.stats.export import xlsx_bytes
 from app.stats.handling import SOURCE_LABELS
@@ -293,7 +294,11 @@ def _press_topics(raw: dict) -> Section:
             title = _("Other articles")
             kind_label = _("No shared topic")
         articles = [
-            {**article, "posted_at": _dt(article["posted_at"]), "_url": article.get("url")}
+            {
+                **article,
+                "posted_at": _dt(article["posted_at"]),
+                "_url": web_link(article.get("url")),
+            }
             for article in topic["articles"]
         ]
         cases = [_case_cells(case) for case in topic["cases"]]
@@ -666,7 +671,7 @@ def _articles(raw: dict) -> Section:
     rows = [
         {
             "title": a["title"],
-            "_url": a.get("url"),
+            "_url": web_link(a.get("url")),
             "source": a["source"],
             "posted_at": _dt(a["posted_at"]),
             "url": a.get("url") or "",

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from app.cases import permissions
 from app.cases.labels import CATEGORY_LABELS, STATUS_LABELS
 from app.cases.models import Case
+from app.core.links import web_link
 from app.extensions import db
 from app.models import utcnow
 from app.stats import charts, export, spread, trends
@@ -28,11 +29,6 @@ CACHE_SECONDS = 300
 
 def _dt(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
-
-
-def _web_link(url: str | None) -> str | None:
-    """Only http(s) addresses become links."""
-    return url if url and url.lower().startswith(("http://", "https://")) else None
 
 
 def _local_date(moment: datetime) -> str:
@@ -241,7 +237,7 @@ def _spread_tables(result: dict) -> dict:
             **row,
             "channel_label": str(trends.CHANNEL_LABELS[row["channel"]]),
             "first_seen_at": _dt(row["first_seen_at"]),
-            "first_url": _web_link((row["first_post"] or {}).get("url")),
+            "first_url": web_link((row["first_post"] or {}).get("url")),
         }
         for row in result["channels"]
     ]

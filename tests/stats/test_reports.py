@@ -365,3 +365,26 @@ def test_the_pdf_fetches_nothing_but_inline_data():
         with pytest.raises(ValueError, match="disallowed protocol"):
             fetcher(address)
     assert fetcher("data:text/plain;base64,eGluIGNow6Bv").read() == "xin chào".encode()
+
+
+def test_a_post_address_that_is_not_http_is_never_a_link(report_day):
+    from app.collectors.models import Post
+    from app.extensions import db
+
+    post = db.session.scalar(db.select(Post).where(Post.external_id == "report-test-2"))
+    post.url = "javascript:alert(document.cookie)"
+    db.session.commit()
+    report = reports.generate("morning_digest", at=NOW)
+
+    page = render.html(report, "vi")
+    assert "Nguyễn Hữu Cảnh lại thành sông" in page  # still listed, as text
+    assert 'href="javascript' not in page
+    assert 'href="https://news.example.vn/1"' in page  # the http(s) ones stay links
+    links = [
+        str(annotation.get_object()["/A"].get("/URI"))
+        for page in PdfReader(io.BytesIO(render.pdf(report, "vi"))).pages
+        for annotation in page.get("/Annots") or []
+        if "/A" in annotation.get_object()
+    ]
+    assert "https://news.example.vn/1" in links
+    assert not [link for link in links if not link.startswith("http")], links

@@ -129,7 +129,8 @@ def test_review_queue_and_case_timeline_give_the_reasons_in_the_users_language(
 
     posts = [
         PostData(source="facebook", external_id=f"r-{n}", text=text,
-                 posted_at=datetime(2026, 11, 27, 8, n, tzinfo=UTC))
+                 posted_at=datetime(2026, 11, 27, 8, n, tzinfo=UTC),
+                 url="javascript:alert(document.cookie)" if n else None)
         for n, text in enumerate(["Rác ùn ứ trước chợ ở phường Tân Thuận ba ngày",
                                   "Có ai thấy rác ở đây không?"])
     ]  # fmt: skip
@@ -140,6 +141,7 @@ def test_review_queue_and_case_timeline_give_the_reasons_in_the_users_language(
     page = client.get("/triage/review?lang=vi").get_data(as_text=True)
     assert "độ tin cậy thấp: chờ người xem xét" in page
     assert "low confidence" not in page
+    assert 'href="javascript' not in page  # the post's address is not http(s): no link
     page = client.get(f"/cases/{case.id}?lang=vi").get_data(as_text=True)
     assert "liên quan (95%)" in page and "quy tắc #" in page
     assert "relevant (95%)" not in page
