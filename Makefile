@@ -8,7 +8,7 @@ FLASK := $(VENV)/bin/flask --app wsgi
 # pip on these machines warns once per package about absent local index folders.
 PIP_NOISE := ^WARNING: Location
 
-.PHONY: run test install install-dev translations services chromium models lint bench clean
+.PHONY: run test install install-dev translations services chromium models lint bench fuzz clean
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -49,6 +49,10 @@ test: install-dev translations services chromium models
 lint: install-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+
+# Schemathesis over the API document; `make test` runs the same test with 12 examples.
+fuzz: install-dev services
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-200} $(PY) -m pytest tests/core/test_fuzz_api.py -q
 
 bench: install-dev services
 	$(PY) -m bench

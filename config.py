@@ -50,8 +50,10 @@ class Config:
     SQLALCHEMY_DATABASE_URI = _database_url()
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
-    #: "auto": use Redis when it answers, else run jobs inline; "inline": never use Redis.
-    JOBS_MODE = os.environ.get("JOBS_MODE", "auto")
+    #: "auto": use Redis when it answers at start-up, else run jobs inline; "inline": never
+    #: use Redis; "redis": Redis is required, jobs wait while it is down (/healthz: degraded).
+    #: Default: "redis" when REDIS_URL is set, else "auto".
+    JOBS_MODE = os.environ.get("JOBS_MODE") or ("redis" if os.environ.get("REDIS_URL") else "auto")
 
     BABEL_DEFAULT_LOCALE = "vi"
     BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"

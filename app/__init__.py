@@ -35,12 +35,19 @@ def create_app(config_object: object | str = "config.Config") -> Flask:
 
     _register_models()
     _register_tasks()
+    from app.core import edge
+
+    edge.register_converters(app)  # before the blueprints: their rules compile with it
+    edge.init_app(app)
     _register_blueprints(app)
     _register_cli(app)
     app.before_request(remember_language)
     from app.core.templating import init_templating
 
     init_templating(app)
+    from app.core.security import init_security_headers
+
+    init_security_headers(app)
     return app
 
 
@@ -70,6 +77,7 @@ def _register_tasks() -> None:
     import app.stats.report_tasks  # noqa: F401
     import app.stats.trend_tasks  # noqa: F401
     import app.triage.tasks  # noqa: F401
+    import app.users.tasks  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -3,23 +3,32 @@
 With Redis reachable, `enqueue()` puts work on an RQ queue and `flask worker`
 runs it. Without Redis (the embedded default on a laptop) the same call runs
 the job inline, and the app says so in its log once.
+
+JOBS_MODE decides whether Redis is in use: "inline" never; "auto" when it
+answers at start-up; "redis" always (the default when REDIS_URL is set): the
+connection is kept while Redis is down, `enqueue()` raises QueueUnavailable
+until it answers again, and /healthz says "degraded".
 """
 
 import functools
 import logging
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit, urlunsplit
 
 import redis
-from flask import current_app, has_app_context
+from flask import Flask, current_app, has_app_context
+from redis.backoff import ExponentialBackoff
+from redis.retry import Retry
 from rq import Queue
 
 log = logging.getLogger(__name__)
 
 #: default: short jobs; periodic: scheduled scans; emails: outgoing mail;
-#: collect: source polling; triage: the model pipeline.
-QUEUE_NAMES = ("default", "periodic", "emails", "collect", "triage")
+#: collect: source polling; triage: the model pipeline; triage-api: large API triage calls,
+#: in chunks (last, so that they never hold up posts and citizen reports).
+QUEUE_NAMES = ("default", "periodic", "emails", "collect", "triage", "triage-api")
 
 
 @dataclass(frozen=True)
@@ -97,17 +106,90 @@ def redis_connection() -> redis.Redis | None:
     return current_app.extensions.get("socialbeat_redis")
 
 
+def redacted_url(url: str) -> str:
+    """`url` without its password, for logs."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.hostname or ""
+    netloc = f"{parts.username or ''}:***@{host}" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def new_redis(url: str) -> redis.Redis:
+    """A connection that fails fast (one quick retry) when Redis is down: web requests must
+    not wait, and the worker loops have their own backoff. (An RQ Worker raises the socket
+    timeout to what its blocking dequeue needs.)"""
+    return redis.Redis.from_url(
+        url,
+        socket_connect_timeout=1,
+        socket_timeout=5,
+        retry=Retry(ExponentialBackoff(cap=0.1, base=0.02), retries=1),
+    )
+
+
 def connect_redis(url: str, mode: str) -> redis.Redis | None:
-    """Connect to Redis when it answers; return None (inline jobs) otherwise."""
+    """The connection to use for jobs, or None when jobs run inline.
+
+    "inline": None. "auto": a connection when Redis answers now, else None.
+    "redis": always a connection; while Redis is down it reconnects on its own.
+    """
     if mode == "inline":
         return None
-    connection = redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=5)
+    connection = new_redis(url)
     try:
         connection.ping()
     except redis.RedisError as error:
-        log.warning("Redis at %s is unavailable (%s): background jobs run inline", url, error)
+        if mode == "redis":
+            log.warning(
+                "Redis at %s is unavailable (%s): jobs wait until it answers",
+                redacted_url(url),
+                error,
+            )
+            return connection
+        log.warning(
+            "Redis at %s is unavailable (%s): background jobs run inline", redacted_url(url), error
+        )
         return None
     return connection
+
+
+#: What /healthz says about Redis.
+REDIS_OK, REDIS_UNAVAILABLE, REDIS_NOT_USED = "ok", "unavailable", "not used"
+
+
+def redis_state(app: Flask) -> str:
+    """Redis as /healthz reports it: "not used" when jobs run inline by design, else
+    whether it answers now ("ok" or "unavailable")."""
+    connection = app.extensions.get("socialbeat_redis")
+    if app.config.get("JOBS_MODE") == "inline":
+        return REDIS_NOT_USED
+    if connection is None:
+        # "auto" without Redis at start-up: the laptop set-up, jobs run inline.
+        return REDIS_NOT_USED if app.config.get("JOBS_MODE") != "redis" else REDIS_UNAVAILABLE
+    try:
+        connection.ping()
+    except redis.RedisError:
+        return REDIS_UNAVAILABLE
+    return REDIS_OK
+
+
+@dataclass
+class Backoff:
+    """Exponential delays for reconnecting: first, first*factor, … up to `cap` seconds."""
+
+    first: float = 1.0
+    cap: float = 30.0
+    factor: float = 2.0
+    _next: float | None = field(default=None, init=False, repr=False)
+
+    def next_delay(self) -> float:
+        delay = self.first if self._next is None else self._next
+        self._next = min(self.cap, delay * self.factor)
+        return min(delay, self.cap)
+
+    def reset(self) -> None:
+        self._next = None
 
 
 def get_queue(name: str = "default") -> Queue | None:

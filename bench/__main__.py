@@ -3,7 +3,7 @@
 import argparse
 import importlib
 
-BENCHMARKS = ("cases", "sla", "watchlists", "triage", "stats")
+BENCHMARKS = ("cases", "sla", "watchlists", "triage", "single", "stats")
 
 
 def main() -> None:
@@ -21,6 +21,14 @@ def main() -> None:
         action="store_true",
         help="triage: run the transformer on every post, also those the lexical model dismisses",
     )
+    parser.add_argument(
+        "--reports", type=int, default=30, help="single: citizen reports to file and time"
+    )
+    parser.add_argument(
+        "--no-warm-up",
+        action="store_true",
+        help="single: start the worker without loading the model first (each job loads it)",
+    )
     args = parser.parse_args()
     for name in args.names or BENCHMARKS:
         if name not in BENCHMARKS:
@@ -31,6 +39,10 @@ def main() -> None:
             importlib.import_module("bench.sla_scan").run(total=args.cases)
         elif name == "stats":
             importlib.import_module("bench.stats").run(total=args.cases)
+        elif name == "single":
+            importlib.import_module("bench.single").run(
+                reports=args.reports, warm=not args.no_warm_up
+            )
         elif name == "watchlists":
             importlib.import_module("bench.watchlists").main()
         else:

@@ -38,9 +38,9 @@ FROM (SELECT id, CAST(:now AS timestamptz)
 
 SEED_SUPERVISORS = """
 INSERT INTO users (email, full_name, password_hash, role, unit_id, is_active_account,
-                   failed_login_count, created_at)
+                   created_at)
 SELECT 'bench-supervisor-' || u.id || '@socialbeat.vn', 'Bench supervisor ' || u.id,
-       'bench-no-login', 'supervisor', u.id, true, 0, :now
+       'bench-no-login', 'supervisor', u.id, true, :now
 FROM units u
 WHERE NOT EXISTS (SELECT 1 FROM users s WHERE s.unit_id = u.id AND s.role = 'supervisor')
 """

@@ -7,6 +7,7 @@ from flask import Blueprint, g, jsonify, request
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
+from app.core.validation import MAX_INT, flatten_errors, parse_int
 from app.extensions import csrf
 from app.users.operations import user_for_token
 
@@ -26,7 +27,9 @@ class ApiError(Exception):
 
 
 def error_response(status: int, code: str, message: str, errors: dict | None = None):
-    response = jsonify({"code": code, "message": message, "errors": errors or {}})
+    # {field: [text, …]} as the OpenAPI document says, even for errors of list items.
+    body = {"code": code, "message": message, "errors": flatten_errors(errors or {})}
+    response = jsonify(body)
     response.status_code = status
     return response
 
@@ -59,8 +62,11 @@ def handle_api_error(error: ApiError):
 
 @api.errorhandler(ValidationError)
 def handle_validation_error(error: ValidationError):
-    messages = error.messages if isinstance(error.messages, dict) else {"_schema": error.messages}
-    return error_response(422, "invalid_input", "the request has invalid fields", messages)
+    messages = flatten_errors(error.messages)
+    names = ", ".join(sorted(messages))
+    return error_response(
+        422, "invalid_input", f"the request has invalid fields: {names}", messages
+    )
 
 
 @api.errorhandler(HTTPException)
@@ -77,17 +83,12 @@ def page_args(max_per_page: int = 100) -> tuple[int, int]:
     """Read ?page= and ?per_page= (at most `max_per_page`), or raise a 422 ApiError."""
     errors = {}
     values = {}
-    for name, default, upper in (("page", 1, None), ("per_page", 20, max_per_page)):
+    for name, default, upper in (("page", 1, MAX_INT), ("per_page", 20, max_per_page)):
         raw = request.args.get(name, str(default))
         try:
-            value = int(raw)
-        except ValueError:
-            errors[name] = [f"must be an integer, got {raw!r}"]
-            continue
-        if value < 1 or (upper and value > upper):
-            limit = f"between 1 and {upper}" if upper else "at least 1"
-            errors[name] = [f"must be {limit}"]
-        values[name] = value
+            values[name] = parse_int(raw, minimum=1, maximum=upper)
+        except ValueError as error:
+            errors[name] = [f"{error}, got {raw[:40]!r}"]
     if errors:
         raise ApiError(422, "invalid_input", "invalid pagination", errors)
     return values["page"], values["per_page"]

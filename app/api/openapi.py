@@ -5,6 +5,7 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import jsonify, render_template
 
 from app.api import api
+from app.core.validation import MAX_INT
 
 ERROR_SCHEMA = {
     "type": "object",
@@ -64,7 +65,12 @@ def _query(name: str, description: str, schema: dict | None = None) -> dict:
     }
 
 
-CASE_ID = {"in": "path", "name": "case_id", "required": True, "schema": {"type": "integer"}}
+CASE_ID = {
+    "in": "path",
+    "name": "case_id",
+    "required": True,
+    "schema": {"type": "integer", "minimum": 1, "maximum": MAX_INT},
+}
 
 
 def build_spec() -> dict:
@@ -118,10 +124,28 @@ def build_spec() -> dict:
 
     document["paths"].update(reports_paths())
     document["components"]["schemas"].update(reports_components())
+    from app.triage.api import openapi_paths as triage_paths
+
+    document["paths"].update(triage_paths())
+    _declare_malformed(document)
     return document
 
 
-def _action(summary: str, body: str, *errors: int, ok: str = "CaseDetail") -> dict:
+def _declare_malformed(document: dict) -> None:
+    """Every /api/v1 operation may answer 400: a NUL or invalid Unicode in any parameter."""
+    for path, item in document["paths"].items():
+        if path.startswith("/open311/"):
+            continue  # GeoReport v2 errors, declared in app/public/open311_openapi.py
+        for operation in item.values():
+            if isinstance(operation, dict) and "responses" in operation:
+                operation["responses"].setdefault("400", _errors(400)["400"])
+
+
+def _action(
+    summary: str, body: str, *errors: int, ok: str = "CaseDetail", held: str | None = None
+) -> dict:
+    """A POST on a case; `held` documents a 202 (accepted, waiting for approval)."""
+    accepted = {"202": {"description": held, **_json(ok)}} if held else {}
     return {
         "post": {
             "summary": summary,
@@ -129,6 +153,7 @@ def _action(summary: str, body: str, *errors: int, ok: str = "CaseDetail") -> di
             "requestBody": {"required": True, **_json(body)},
             "responses": {
                 "200": {"description": "The updated case", **_json(ok)},
+                **accepted,
                 **_errors(400, 401, *errors),
             },
         }
@@ -149,7 +174,7 @@ LIST_PARAMS = [
         "sort",
         "created_at, updated_at, last_seen_at, priority, status, mentions, title; '-' reverses",
     ),
-    _query("page", "Page number", {"type": "integer", "minimum": 1}),
+    _query("page", "Page number", {"type": "integer", "minimum": 1, "maximum": MAX_INT}),
     _query("per_page", "Items per page", {"type": "integer", "minimum": 1, "maximum": 100}),
 ]
 
@@ -203,14 +228,47 @@ PATHS = {
         404,
         409,
         422,
+        held="The case as it was: the public response waits for a supervisor's approval",
     ),
     "/cases/{case_id}/assign": _action("Assign the case", "Assign", 403, 404, 409, 422),
     "/cases/{case_id}/transfer": _action(
         "Transfer the case to another unit", "Transfer", 403, 404, 409, 422
     ),
-    "/cases/{case_id}/comments": _action(
-        "Add an internal note or a public reply", "Comment", 403, 404, 422, ok="Event"
-    ),
+    "/cases/{case_id}/comments": {
+        "post": {
+            "summary": "Add an internal note or a public reply",
+            "description": "In a unit that requires approval, a public reply by an officer is "
+            "held for a supervisor: 202 with the held `public_note_submitted` event; citizens "
+            "see it only after approval (`/cases/{case_id}/comments/{event_id}/approval`).",
+            "parameters": [CASE_ID],
+            "requestBody": {"required": True, **_json("Comment")},
+            "responses": {
+                "201": {"description": "The note, published or internal", **_json("Event")},
+                "202": {"description": "The public note, held for approval", **_json("Event")},
+                **_errors(400, 401, 403, 404, 422),
+            },
+        }
+    },
+    "/cases/{case_id}/comments/{event_id}/approval": {
+        "post": {
+            "summary": "Publish (approve) or reject (approve: false, note: the reason) a held "
+            "public note",
+            "parameters": [
+                CASE_ID,
+                {
+                    "in": "path",
+                    "name": "event_id",
+                    "required": True,
+                    "schema": {"type": "integer", "minimum": 1, "maximum": MAX_INT},
+                },
+            ],
+            "requestBody": {"required": True, **_json("Approval")},
+            "responses": {
+                "200": {"description": "The updated case", **_json("CaseDetail")},
+                **_errors(400, 401, 403, 404, 409, 422),
+            },
+        }
+    },
     "/cases/{case_id}/merge": _action(
         "Merge this case into another as a duplicate", "Merge", 403, 404, 409, 422
     ),

@@ -128,7 +128,22 @@ def comment_case(case_id: int):
     event = operations.add_comment(
         case, current_api_user(), data["body"], is_public=data["is_public"]
     )
-    return jsonify(EventSchema().dump(event)), 201
+    # A public note held for a supervisor's approval: 202, "accepted, not published yet".
+    return jsonify(EventSchema().dump(event)), 202 if operations.is_held(event) else 201
+
+
+@api.post("/cases/<int:case_id>/comments/<int:event_id>/approval")
+def approve_case_note(case_id: int, event_id: int):
+    """A supervisor publishes (approve: true) or rejects (approve: false, note: why) a held note."""
+    case = _case(case_id)
+    data = ApprovalSchema().load(_json_body())
+    if data["approve"]:
+        operations.approve_note(case, current_api_user(), event_id, version=data["version"])
+    else:
+        operations.reject_note(
+            case, current_api_user(), event_id, data["note"], version=data["version"]
+        )
+    return _detail(case)
 
 
 @api.post("/cases/<int:case_id>/merge")

@@ -66,6 +66,9 @@ EVENT_LABELS = {
     "routed": _l("Routed"),
     "problem_persists": _l("Problem persists"),
     "citizen_feedback": _l("Citizen feedback"),
+    "public_note_submitted": _l("Public note submitted for approval"),
+    "public_note_approved": _l("Public note approved"),
+    "public_note_rejected": _l("Public note rejected"),
 }
 SORT_LABELS = {
     "next_due": _l("Next deadline first"),

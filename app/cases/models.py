@@ -45,6 +45,10 @@ class EventKind(enum.StrEnum):
     routed = "routed"
     problem_persists = "problem_persists"
     citizen_feedback = "citizen_feedback"
+    #: A public note held for a supervisor (internal until approved; see operations.add_comment).
+    public_note_submitted = "public_note_submitted"
+    public_note_approved = "public_note_approved"
+    public_note_rejected = "public_note_rejected"
 
 
 class Case(db.Model):

@@ -12,6 +12,7 @@ from app.cases.calendar_store import ensure_default_calendar
 from app.cases.models import CATEGORIES, PRIORITIES
 from app.cases.sla import CountingMode
 from app.cases.sla_models import METRICS, SlaCalendar, SlaPolicy
+from app.core.validation import MAX_INT, parse_int
 from app.extensions import db
 from app.units.models import Unit
 
@@ -128,6 +129,10 @@ def save_policy(policy: SlaPolicy | None, form: dict) -> SlaPolicy:
     name = (form.get("name") or "").strip()
     if not name:
         raise PolicyError("a policy needs a name", "name")
+    if len(name) > 120:
+        raise PolicyError("at most 120 characters", "name")
+    if len((form.get("source") or "").strip()) > 32:
+        raise PolicyError("at most 32 characters", "source")
     category = form.get("category") or None
     priority = form.get("priority") or None
     if category is not None and category not in CATEGORIES:
@@ -197,6 +202,6 @@ def _optional_int(value, field: str) -> int | None:
     if value in (None, ""):
         return None
     try:
-        return int(value)
-    except (TypeError, ValueError) as error:
+        return parse_int(value, minimum=-MAX_INT)
+    except ValueError as error:
         raise PolicyError("a whole number", field) from error

@@ -7,6 +7,7 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, vali
 from app.cases.models import CATEGORIES, PRIORITIES
 from app.cases.queries import SORTS
 from app.cases.workflow import RejectReason, Status
+from app.core.validation import BoundedDateTime, BoundedInt, SafeString, is_id
 
 LOCAL_ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -92,63 +93,61 @@ class CaseCreateSchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    title = fields.Str(required=True, validate=validate.Length(min=3, max=300))
-    description = fields.Str(load_default="", validate=validate.Length(max=10000))
+    title = SafeString(required=True, min_length=3, max_length=300)
+    description = SafeString(load_default="", max_length=10000)
     category = fields.Str(required=True, validate=validate.OneOf(CATEGORIES))
     priority = fields.Str(load_default="P3", validate=validate.OneOf(PRIORITIES))
     #: The responsible unit's code; default: the creator's unit.
-    unit = fields.Str(load_default=None, allow_none=True)
+    unit = SafeString(load_default=None, allow_none=True, max_length=32)
     #: The ward's official code.
-    ward = fields.Str(load_default=None, allow_none=True)
+    ward = SafeString(load_default=None, allow_none=True, max_length=32)
     latitude = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-90, 90))
     longitude = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-180, 180))
-    source = fields.Str(load_default="manual", validate=validate.Length(max=32))
+    source = SafeString(load_default="manual", max_length=32)
 
 
 class VersionedSchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    version = fields.Int(required=True, strict=False)
+    version = BoundedInt(required=True)
 
 
 class TransitionSchema(VersionedSchema):
     to = fields.Str(required=True, validate=validate.OneOf([s.value for s in Status]))
-    note = fields.Str(load_default=None, allow_none=True, validate=validate.Length(max=5000))
+    note = SafeString(load_default=None, allow_none=True, max_length=5000)
     reason = fields.Str(
         load_default=None, allow_none=True, validate=validate.OneOf([r.value for r in RejectReason])
     )
-    public_response = fields.Str(
-        load_default=None, allow_none=True, validate=validate.Length(max=10000)
-    )
+    public_response = SafeString(load_default=None, allow_none=True, max_length=10000)
 
 
 class AssignSchema(VersionedSchema):
-    assignee_id = fields.Int(required=True, allow_none=True)
-    note = fields.Str(load_default=None, allow_none=True)
+    assignee_id = BoundedInt(required=True, allow_none=True)
+    note = SafeString(load_default=None, allow_none=True, max_length=5000)
 
 
 class TransferSchema(VersionedSchema):
-    unit = fields.Str(required=True, metadata={"description": "the new unit's code"})
-    reason = fields.Str(required=True, validate=validate.Length(min=1, max=2000))
+    unit = SafeString(required=True, max_length=32, metadata={"description": "the new unit's code"})
+    reason = SafeString(required=True, min_length=1, max_length=2000)
 
 
 class CommentSchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    body = fields.Str(required=True, validate=validate.Length(min=1, max=10000))
+    body = SafeString(required=True, min_length=1, max_length=10000)
     is_public = fields.Bool(load_default=False)
 
 
 class MergeSchema(VersionedSchema):
-    into = fields.Int(required=True, metadata={"description": "id of the case to keep"})
-    note = fields.Str(load_default=None, allow_none=True)
+    into = BoundedInt(required=True, metadata={"description": "id of the case to keep"})
+    note = SafeString(load_default=None, allow_none=True, max_length=5000)
 
 
 class ApprovalSchema(VersionedSchema):
     approve = fields.Bool(load_default=True)
-    note = fields.Str(load_default=None, allow_none=True)
+    note = SafeString(load_default=None, allow_none=True, max_length=5000)
 
 
 class CaseListArgsSchema(Schema):
@@ -162,16 +161,16 @@ class CaseListArgsSchema(Schema):
     )
     category = fields.List(fields.Str(validate=validate.OneOf(CATEGORIES)), load_default=list)
     priority = fields.List(fields.Str(validate=validate.OneOf(PRIORITIES)), load_default=list)
-    unit = fields.Str(load_default=None)
-    ward = fields.Str(load_default=None)
-    assignee = fields.Str(load_default=None)
-    q = fields.Str(load_default=None, validate=validate.Length(max=200))
+    unit = SafeString(load_default=None, max_length=32)
+    ward = SafeString(load_default=None, max_length=32)
+    assignee = SafeString(load_default=None, max_length=20)
+    q = SafeString(load_default=None, max_length=200)
     #: ISO 8601 dates or datetimes; without an offset they are read in Asia/Ho_Chi_Minh.
-    created_from = fields.AwareDateTime(load_default=None, default_timezone=LOCAL_ZONE)
-    created_to = fields.AwareDateTime(load_default=None, default_timezone=LOCAL_ZONE)
-    sort = fields.Str(load_default=None)
-    page = fields.Int(load_default=1, validate=validate.Range(min=1))
-    per_page = fields.Int(load_default=20, validate=validate.Range(min=1, max=100))
+    created_from = BoundedDateTime(load_default=None, default_timezone=LOCAL_ZONE)
+    created_to = BoundedDateTime(load_default=None, default_timezone=LOCAL_ZONE)
+    sort = SafeString(load_default=None, max_length=40)
+    page = BoundedInt(load_default=1)
+    per_page = BoundedInt(load_default=20, maximum=100)
 
     @validates_schema
     def check_values(self, data, **kwargs):
@@ -179,7 +178,7 @@ class CaseListArgsSchema(Schema):
         if sort and sort.lstrip("-") not in SORTS:
             raise ValidationError(f"one of {', '.join(sorted(SORTS))}, optionally with '-'", "sort")
         assignee = data.get("assignee")
-        if assignee and assignee not in ("me", "none") and not assignee.isdigit():
+        if assignee and assignee not in ("me", "none") and not is_id(assignee):
             raise ValidationError("a user id, 'me' or 'none'", "assignee")
 
 

@@ -13,12 +13,14 @@ from app.cases import labels, operations, permissions, queries, workflow
 from app.cases.models import CATEGORIES, PRIORITIES, Case, ResponseTemplate
 from app.cases.operations import CaseError
 from app.cases.schemas import (
+    ApprovalSchema,
     CaseCreateSchema,
     CommentSchema,
     TransferSchema,
     TransitionSchema,
     list_args_from,
 )
+from app.core.validation import is_id, positive_int
 from app.extensions import db
 from app.units.models import LOCAL_KINDS, Unit
 from app.users.models import User
@@ -105,7 +107,7 @@ def _colleagues(unit_id: int | None = None) -> list[User]:
 @login_required
 def bulk():
     """Assign or move several cases at once; each is checked and reported on its own."""
-    ids = [int(v) for v in request.form.getlist("case_ids") if v.isdigit()]
+    ids = [int(v) for v in request.form.getlist("case_ids") if is_id(v)]
     action = request.form.get("action")
     if not ids or action not in ("assign", "transition"):
         flash(_("Choose cases and an action."), "error")
@@ -116,7 +118,7 @@ def bulk():
             case = operations.get_case_for(current_user, case_id)
             if action == "assign":
                 assignee_id = request.form.get("assignee_id")
-                assignee = db.session.get(User, int(assignee_id)) if assignee_id else None
+                assignee = db.session.get(User, positive_int(assignee_id)) if assignee_id else None
                 operations.assign(case, assignee, current_user, version=case.version)
             else:
                 operations.transition(
@@ -178,6 +180,7 @@ def detail(case_id: int):
         case=case,
         can_change=can_change,
         can_approve=permissions.can_approve_responses(current_user, case),
+        held_notes=operations.held_notes(case),
         can_reassign=can_change and current_user.role in ("supervisor", "admin"),
         next_statuses=workflow.allowed_transitions(case.status, case.status_before_waiting)
         if can_change
@@ -228,11 +231,11 @@ def assign(case_id: int):
     case = _case_or_404(case_id)
     raw = request.form.get("assignee_id", "")
     assignee = (
-        current_user if raw == "me" else (db.session.get(User, int(raw)) if raw.isdigit() else None)
+        current_user if raw == "me" else (db.session.get(User, int(raw)) if is_id(raw) else None)
     )
     try:
         operations.assign(
-            case, assignee, current_user, version=request.form.get("version", type=int)
+            case, assignee, current_user, version=request.form.get("version", type=positive_int)
         )
     except CaseError as error:
         db.session.rollback()
@@ -273,12 +276,44 @@ def comment(case_id: int):
                 "is_public": request.form.get("visibility") == "public",
             }
         )
-        operations.add_comment(case, current_user, data["body"], is_public=data["is_public"])
+        event = operations.add_comment(
+            case, current_user, data["body"], is_public=data["is_public"]
+        )
     except (ValidationError, CaseError) as error:
         db.session.rollback()
         _flash_error(error)
     else:
-        flash(_("Note added."), "success")
+        if operations.is_held(event):
+            flash(_("The public note waits for a supervisor's approval."), "info")
+        else:
+            flash(_("Note added."), "success")
+    return _back_to(case)
+
+
+@bp.post("/cases/<int:case_id>/notes/<int:event_id>/approval")
+@login_required
+def note_approval(case_id: int, event_id: int):
+    """A supervisor publishes or rejects (with a reason) a public note held for approval."""
+    case = _case_or_404(case_id)
+    try:
+        data = ApprovalSchema().load(
+            {
+                "version": request.form.get("version"),
+                "approve": request.form.get("decision") == "approve",
+                "note": request.form.get("reason"),
+            }
+        )
+        if data["approve"]:
+            operations.approve_note(case, current_user, event_id, version=data["version"])
+            flash(_("Public note published."), "success")
+        else:
+            operations.reject_note(
+                case, current_user, event_id, data["note"], version=data["version"]
+            )
+            flash(_("Public note rejected; citizens will not see it."), "info")
+    except (ValidationError, CaseError) as error:
+        db.session.rollback()
+        _flash_error(error)
     return _back_to(case)
 
 
@@ -297,7 +332,7 @@ def merge(case_id: int):
             case,
             target,
             current_user,
-            version=request.form.get("version", type=int),
+            version=request.form.get("version", type=positive_int),
             note=request.form.get("note") or None,
         )
     except CaseError as error:
@@ -312,7 +347,7 @@ def merge(case_id: int):
 @login_required
 def approval(case_id: int):
     case = _case_or_404(case_id)
-    version = request.form.get("version", type=int)
+    version = request.form.get("version", type=positive_int)
     try:
         if request.form.get("decision") == "approve":
             operations.approve_response(case, current_user, version=version)

@@ -84,6 +84,15 @@ def allowed_transitions(status: str, resume_status: str | None = None) -> list[S
     return [s for s in Status if s in targets]
 
 
+def holds_public_text(*, requires_approval: bool, actor_can_approve: bool) -> bool:
+    """Whether public text (a response, a public note) waits for a supervisor before citizens see it.
+
+    It does when the responsible unit requires approval and the author cannot
+    approve; supervisors and admins publish directly.
+    """
+    return requires_approval and not actor_can_approve
+
+
 def check_transition(
     from_status: str,
     to_status: str,
@@ -123,7 +132,10 @@ def check_transition(
     return TransitionPlan(
         from_status=source,
         to_status=target,
-        needs_approval=target is S.responded and requires_approval and not actor_can_approve,
+        needs_approval=target is S.responded
+        and holds_public_text(
+            requires_approval=requires_approval, actor_can_approve=actor_can_approve
+        ),
         is_reopening=(source, target) in REOPENINGS,
     )
 

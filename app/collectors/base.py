@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -31,8 +32,20 @@ __all__ = [
     "InvalidItem",
     "PostData",
     "SourceError",
+    "check_storable",
     "map_items",
 ]
+
+#: What the `posts` table can hold (see app/collectors/models.py; a test keeps them equal).
+MAX_SOURCE_LENGTH = 64
+MAX_EXTERNAL_ID_LENGTH = 255
+MAX_LANGUAGE_LENGTH = 8
+MAX_AUTHOR_NAME_LENGTH = 200
+MAX_PARENT_ID_LENGTH = 255
+#: Counts are PostgreSQL `integer`s.
+MAX_COUNT = 2**31 - 1
+#: Dates a post can carry; anything outside is a typo or a placeholder (0001-01-01, 9999-12-31).
+MIN_YEAR, MAX_YEAR = 1900, 2100
 
 
 class InvalidItem(ValueError):
@@ -229,7 +242,10 @@ def parse_timestamp(value: Any, *, naive_tz: tzinfo = UTC) -> datetime:
         raise InvalidItem("missing date")
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=naive_tz)
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError as error:  # 0001-01-01 east of UTC, 9999-12-31 west of it
+        raise InvalidItem(f"date out of range {value!r}") from error
 
 
 def from_epoch(value: Any, *, milliseconds: bool = False) -> datetime:
@@ -249,8 +265,80 @@ def to_int(value: Any) -> int | None:
         return None
     try:
         return int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
+
+
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def _check_string(value: str, where: str) -> None:
+    found = _UNSTORABLE.search(value)
+    if found:
+        what = "NUL character" if found.group() == "\x00" else "lone surrogate (not valid Unicode)"
+        raise InvalidItem(f"{what} in {where}")
+
+
+def _check_value(value: Any, where: str) -> None:
+    """NUL, lone surrogates and NaN/infinity anywhere in a JSON-like value, key or text."""
+    if isinstance(value, str):
+        _check_string(value, where)
+    elif isinstance(value, float) and not math.isfinite(value):
+        raise InvalidItem(f"{value} is not a number that can be stored, in {where}")
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            _check_string(str(key), where)
+            _check_value(item, f"{where}.{key}")
+    elif isinstance(value, list | tuple):
+        for item in value:
+            _check_value(item, where)
+
+
+def check_storable(post: PostData, *, truncate_id: bool = False) -> PostData:
+    """`post` if the `posts` table can hold it, else `InvalidItem` naming the field and the bound.
+
+    Checks what the database would refuse (NUL, lone surrogates, text longer than
+    its column, integers beyond `integer`, NaN in JSON) and dates outside
+    MIN_YEAR..MAX_YEAR, so one bad item is rejected alone instead of failing a batch.
+    `truncate_id`: the caller cuts ids to MAX_EXTERNAL_ID_LENGTH (a feed's long links).
+    """
+    lengths = {
+        "source": MAX_SOURCE_LENGTH,
+        "id": None if truncate_id else MAX_EXTERNAL_ID_LENGTH,
+        "language": MAX_LANGUAGE_LENGTH,
+        "author_name": MAX_AUTHOR_NAME_LENGTH,
+        "parent_id": MAX_PARENT_ID_LENGTH,
+    }
+    fields = {
+        "source": post.source,
+        "id": post.external_id,
+        "text": post.text,
+        "url": post.url,
+        "language": post.language,
+        "author_handle": post.author_handle,
+        "author_name": post.author_name,
+        "parent_id": post.parent_external_id,
+    }
+    for name, value in fields.items():
+        if value is None:
+            continue
+        _check_string(value, name)
+        limit = lengths.get(name)
+        if limit is not None and len(value) > limit:
+            raise InvalidItem(f"{name} is longer than {limit} characters ({len(value)})")
+    for name in ("likes", "shares", "comments", "views"):
+        count = getattr(post, name)
+        if count is not None and not 0 <= count <= MAX_COUNT:
+            raise InvalidItem(f"{name} must be between 0 and {MAX_COUNT}, not {count}")
+    if not MIN_YEAR <= post.posted_at.year <= MAX_YEAR:
+        raise InvalidItem(
+            f"date {post.posted_at.date().isoformat()} is not between {MIN_YEAR} and {MAX_YEAR}"
+        )
+    _check_value(post.media_urls, "media_urls")
+    _check_value(post.place_hints, "place")
+    _check_value(post.contact, "contact")
+    _check_value(post.raw, "record")
+    return post
 
 
 def to_float(value: Any) -> float | None:

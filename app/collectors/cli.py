@@ -3,10 +3,10 @@
 import click
 from flask.cli import with_appcontext
 
-from app.collectors.base import ConfigError, SourceError
+from app.collectors.base import ConfigError, PostData, SourceError
 from app.collectors.operations import IngestStats, enqueue_triage, store_posts
 from app.collectors.runner import UnknownSource, ensure_sources, run_source
-from app.collectors.sources.file_import import ImportRejection, iter_import_file
+from app.collectors.sources.file_import import ImportRejection, iter_import_lines
 
 IMPORT_BATCH = 500
 
@@ -40,30 +40,47 @@ def run_command(source, max_pages):
 @click.option("--source", default=None, help="Store every record under this source name.")
 @with_appcontext
 def import_command(path, source):
-    """Import posts from a JSONL or CSV file; importing the same file again adds nothing."""
+    """Import posts from a JSONL or CSV file; importing the same file again adds nothing.
+
+    Every line is stored, found already stored (duplicate) or rejected; each
+    rejected line is listed with its number and the reason after the summary.
+    The exit status is 0 when the file was read, whatever was rejected, and 1
+    when it could not be read at all (unknown extension, a CSV header that is
+    not UTF-8).
+    """
     total = IngestStats()
-    batch = []
+    rejections: list[tuple[int, str]] = []
+    batch: list[tuple[int, PostData]] = []
 
     def flush():
-        stats = store_posts(batch)
+        stats = store_posts([post for _, post in batch])
+        rejections.extend((batch[index][0], reason) for index, reason in stats.refused)
         enqueue_triage(stats.new_ids)
         total.add(stats)
         batch.clear()
         click.echo(f"  {total.read} read, {total.new} new …", err=True)
 
     try:
-        for item in iter_import_file(path, source):
+        for line_number, item in iter_import_lines(path, source):
             if isinstance(item, ImportRejection):
-                total.reject(f"line {item.line_number}: {item.reason}")
+                total.reject(item.reason)
+                rejections.append((item.line_number, item.reason))
                 continue
-            batch.append(item)
+            batch.append((line_number, item))
             if len(batch) >= IMPORT_BATCH:
                 flush()
-    except ValueError as error:
-        raise click.ClickException(str(error)) from error
+    except (ValueError, OSError) as error:
+        if batch:
+            flush()
+        done = f" (before that: {total.summary(with_reasons=False)})" if total.read else ""
+        raise click.ClickException(f"{error}{done}") from error
     if batch:
         flush()
-    click.echo(f"{path}: {total.summary()}")
+    click.echo(f"{path}: {total.summary(with_reasons=False)}")
+    if rejections:
+        click.echo("rejected lines:")
+        for line_number, reason in sorted(rejections):
+            click.echo(f"  line {line_number}: {reason}")
 
 
 @collect_cli.command("sources")

@@ -4,7 +4,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from app.cases.codes import new_code
-from app.collectors.base import FetchResult, InvalidItem
+from app.collectors.base import FetchResult, InvalidItem, PostData, check_storable, json_safe
 from app.collectors.models import Post
 from app.collectors.operations import IngestStats, enqueue_triage, store_posts
 from app.collectors.sources.citizen import citizen_report_to_post
@@ -20,13 +20,27 @@ def store_pushed(result: FetchResult) -> IngestStats:
     return stats
 
 
+class SubmissionConflict(Exception):
+    """A `submission_id` already filed with a different report: nothing was stored."""
+
+
+def _same_report(post: Post, data: PostData) -> bool:
+    """Whether a resubmitted form says what the stored report says (text and place).
+
+    Photos are not compared: a resent photo is stored under a new name.
+    """
+    return post.text == data.text and (post.place_hints or {}) == json_safe(data.place_hints)
+
+
 def submit_citizen_report(fields: Mapping[str, Any]) -> Post:
     """Store a report from the public form and return its post, which carries the tracking code.
 
     Raises InvalidItem (a ValueError) with a readable reason when the report is unusable.
-    A resubmitted form (same submission_id) returns the post stored the first time.
+    A resubmitted form (same submission_id, same text and place) returns the post
+    stored the first time; the same submission_id with a different report raises
+    `SubmissionConflict` and stores nothing.
     """
-    post_data = citizen_report_to_post(fields)
+    post_data = check_storable(citizen_report_to_post(fields))
     stats = store_posts([post_data], commit=False)
     post = db.session.scalar(
         db.select(Post).where(
@@ -35,6 +49,11 @@ def submit_citizen_report(fields: Mapping[str, Any]) -> Post:
     )
     if post is None:
         raise InvalidItem("the report could not be stored")
+    if not stats.new_ids and not _same_report(post, post_data):
+        db.session.rollback()
+        raise SubmissionConflict(
+            f"submission_id {post_data.external_id!r} was already used for another report"
+        )
     if post.tracking_code is None:
         post.tracking_code = new_code()
     db.session.commit()

@@ -16,8 +16,9 @@ from flask import current_app
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import InterfaceError, InternalError, OperationalError, StatementError
 
-from app.collectors.base import PostData, json_safe
+from app.collectors.base import MAX_EXTERNAL_ID_LENGTH, PostData, check_storable, json_safe
 from app.collectors.models import Post, Source, TriageStatus, Watchlist, channel_of, default_scope
 from app.collectors.watchlists import Watchlist as WatchlistSpec
 from app.collectors.watchlists import WatchlistMatcher
@@ -27,6 +28,8 @@ from app.models import utcnow
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 500
+#: Why a post of a pulled source was not kept (a filter, not an error).
+NO_WATCHLIST = "no watchlist matched"
 
 
 def scopes_of(source_names: Iterable[str]) -> dict[str, str]:
@@ -56,6 +59,8 @@ class IngestStats:
     duplicate: int = 0
     rejected: Counter = field(default_factory=Counter)
     new_ids: list[int] = field(default_factory=list)
+    #: (position in the posts given to `store_posts`, reason) for each post not stored.
+    refused: list[tuple[int, str]] = field(default_factory=list)
 
     def add(self, other: "IngestStats") -> None:
         self.read += other.read
@@ -68,6 +73,11 @@ class IngestStats:
         self.read += 1
         self.rejected[reason] += 1
 
+    def refuse(self, index: int, reason: str) -> None:
+        """Count a post that was read but not stored (already counted in `read`)."""
+        self.rejected[reason] += 1
+        self.refused.append((index, reason))
+
     def as_dict(self) -> dict:
         return {
             "read": self.read,
@@ -77,12 +87,12 @@ class IngestStats:
             "reasons": dict(self.rejected),
         }
 
-    def summary(self) -> str:
+    def summary(self, *, with_reasons: bool = True) -> str:
         line = (
             f"read {self.read}, new {self.new}, duplicate {self.duplicate}, "
             f"rejected {sum(self.rejected.values())}"
         )
-        if self.rejected:
+        if self.rejected and with_reasons:
             reasons = "; ".join(
                 f"{reason} ×{count}" for reason, count in self.rejected.most_common(10)
             )
@@ -133,7 +143,7 @@ def _insert():
 def _row(post: PostData, watchlist_ids: list, now) -> dict:
     return {
         "source": post.source,
-        "external_id": post.external_id[:255],
+        "external_id": post.external_id[:MAX_EXTERNAL_ID_LENGTH],
         "channel": channel_of(post.source),
         "url": post.url,
         "text": post.text,
@@ -162,39 +172,86 @@ def store_posts(posts: Iterable[PostData], *, commit: bool = True) -> IngestStat
 
     Direct reports (citizens, webhooks) are always kept; other channels are
     kept when a watchlist matches, or when no watchlist is defined yet.
+
+    A post the database cannot hold is rejected alone (`stats.refused` names it
+    by its position in `posts`): each is checked first (`check_storable`), and
+    should a batch insert still fail, that batch is stored again row by row,
+    each in its own savepoint.
     """
     stats = IngestStats()
     matcher, have_watchlists = current_matcher()
     now = utcnow()
-    rows: dict[tuple[str, str], dict] = {}
-    for post in posts:
+    rows: dict[tuple[str, str], tuple[int, dict]] = {}
+    for index, post in enumerate(posts):
         stats.read += 1
-        matched = matcher.match(post.text) if matcher else []
-        if have_watchlists and not matched and channel_of(post.source) != "direct":
-            stats.rejected["no watchlist matched"] += 1
-            continue
-        key = (post.source, post.external_id[:255])
-        if key in rows:
-            stats.duplicate += 1
-            continue
-        rows[key] = _row(post, list(matched), now)
+        try:
+            check_storable(post, truncate_id=True)
+            matched = matcher.match(post.text) if matcher else []
+            if have_watchlists and not matched and channel_of(post.source) != "direct":
+                stats.refuse(index, NO_WATCHLIST)
+                continue
+            key = (post.source, post.external_id[:MAX_EXTERNAL_ID_LENGTH])
+            if key in rows:
+                stats.duplicate += 1
+                continue
+            rows[key] = (index, _row(post, list(matched), now))
+        except (ValueError, TypeError, OverflowError) as error:  # InvalidItem is a ValueError
+            stats.refuse(index, str(error))
     values = list(rows.values())
     for start in range(0, len(values), BATCH_SIZE):
-        chunk = values[start : start + BATCH_SIZE]
-        statement = (
-            _insert()(Post)
-            .values(chunk)
-            .on_conflict_do_nothing(index_elements=["source", "external_id"])
-            .returning(Post.id)
-        )
-        inserted = list(db.session.scalars(statement))
-        stats.new += len(inserted)
-        stats.duplicate += len(chunk) - len(inserted)
-        stats.new_ids.extend(inserted)
+        _insert_chunk(values[start : start + BATCH_SIZE], stats)
     _link_parents(stats.new_ids)
     if commit:
         db.session.commit()
     return stats
+
+
+def _insert_statement(rows: list[dict]):
+    return (
+        _insert()(Post)
+        .values(rows)
+        .on_conflict_do_nothing(index_elements=["source", "external_id"])
+        .returning(Post.id)
+    )
+
+
+#: Errors that say the database is unwell, not the row: they propagate, nothing is dropped.
+_NOT_THE_ROW = (OperationalError, InterfaceError, InternalError)
+
+
+def _insert_chunk(chunk: list[tuple[int, dict]], stats: IngestStats) -> None:
+    """Insert a chunk in one statement; if the database refuses it, row by row.
+
+    A refused row is one the database cannot hold (a `DataError` such as a NUL,
+    or a `ValueError` from encoding a lone surrogate); a lost connection raises.
+    """
+    try:
+        with db.session.begin_nested():
+            inserted = list(db.session.scalars(_insert_statement([row for _, row in chunk])))
+    except (StatementError, ValueError) as error:
+        if isinstance(error, _NOT_THE_ROW):
+            raise
+        log.warning(
+            "a batch of %d posts was refused (%s); storing it row by row", len(chunk), error
+        )
+    else:
+        stats.new += len(inserted)
+        stats.duplicate += len(chunk) - len(inserted)
+        stats.new_ids.extend(inserted)
+        return
+    for index, row in chunk:
+        try:
+            with db.session.begin_nested():
+                inserted = list(db.session.scalars(_insert_statement([row])))
+        except (StatementError, ValueError) as error:
+            if isinstance(error, _NOT_THE_ROW):
+                raise
+            reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+            stats.refuse(index, f"the database refused it: {reason[:200]}")
+            continue
+        stats.new += len(inserted)
+        stats.duplicate += 1 - len(inserted)
+        stats.new_ids.extend(inserted)
 
 
 def _link_parents(post_ids: list[int]) -> None:

@@ -26,6 +26,7 @@ from app.collectors.sources.rss import load_feeds
 from app.collectors.sources.webhook import SIGNATURE_HEADER, parse_webhook, verify_webhook_signature
 from app.collectors.sources.zalo import parse_zalo_event, verify_zalo_signature
 from app.collectors.watchlists import MODES, PURPOSES
+from app.core.validation import positive_int
 from app.extensions import csrf, db
 
 bp = Blueprint("collectors", __name__, template_folder="templates")
@@ -150,7 +151,7 @@ def watchlists():
     _require_role("analyst", "admin")
     rows = db.session.scalars(select(Watchlist).order_by(Watchlist.name)).all()
     editing = (
-        db.session.get(Watchlist, request.args.get("edit", type=int))
+        db.session.get(Watchlist, request.args.get("edit", type=positive_int))
         if request.args.get("edit")
         else None
     )
@@ -169,9 +170,10 @@ def watchlists():
 @login_required
 def save_watchlist():
     _require_role("analyst", "admin")
-    watchlist_id = request.form.get("id", type=int)
+    raw_id = request.form.get("id")
+    watchlist_id = request.form.get("id", type=positive_int)
     watchlist = db.session.get(Watchlist, watchlist_id) if watchlist_id else Watchlist()
-    if watchlist is None:
+    if watchlist is None or (raw_id and watchlist_id is None):
         abort(404)
     terms = _lines(request.form.get("terms", ""))
     name = request.form.get("name", "").strip()

@@ -6,6 +6,7 @@ portal's rule (see app/public/__init__.py): lists hold only cases with a public
 response; an exact id or token answers for its own case, masked.
 """
 
+import math
 from datetime import UTC, datetime, timedelta
 
 from flask import Blueprint, current_app, request, url_for
@@ -14,6 +15,7 @@ from flask_babel import get_locale
 from app.cases.codes import normalize_code
 from app.cases.models import CATEGORIES, Case
 from app.cases.workflow import OPEN_STATUSES
+from app.core.validation import DATE_RANGE_MESSAGE, check_text, parse_datetime
 from app.extensions import csrf, db
 from app.models import utcnow
 from app.public import open311_format as fmt_
@@ -26,6 +28,21 @@ csrf.exempt(bp)
 FORMAT = "<any(json, xml):fmt>"
 DEFAULT_WINDOW_DAYS = 90
 MAX_RESULTS = 1000
+#: The longest value of each text field of a POST (description: reports.MAX_DESCRIPTION).
+FIELD_LENGTHS = {
+    "api_key": 200,
+    "jurisdiction_id": 100,
+    "service_code": 32,
+    "address_string": 500,
+    "attribute[place]": 500,
+    "address_id": 100,
+    "first_name": 100,
+    "last_name": 100,
+    "phone": 40,
+    "email": 254,
+    "media_url": 2000,
+    "description": 20000,
+}
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 
 
@@ -43,7 +60,7 @@ def _handle(error: Open311Error):
 
 
 def _check_jurisdiction() -> None:
-    given = request.values.get("jurisdiction_id") or _values().get("jurisdiction_id")
+    given = request.args.get("jurisdiction_id") or _text("jurisdiction_id")
     if given and given != current_app.config["OPEN311_JURISDICTION_ID"]:
         raise Open311Error(404, "jurisdiction_id not found")
 
@@ -90,8 +107,10 @@ def _datetime(name: str) -> datetime | None:
     if not raw:
         return None
     try:
-        value = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+        value = parse_datetime(raw)
     except ValueError as error:
+        if str(error) == DATE_RANGE_MESSAGE:
+            raise Open311Error(400, f"{name} {DATE_RANGE_MESSAGE}") from error
         raise Open311Error(400, f"{name} is not a W3C date-time") from error
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
@@ -166,47 +185,64 @@ def _values():
     return body if isinstance(body, dict) else request.values
 
 
-def _float(name: str) -> float | None:
+def _text(name: str) -> str | None:
+    """A text field of the request: a string (JSON may send anything) of a bounded length."""
+    value = _values().get(name)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise Open311Error(400, f"{name} must be a string")
+    try:
+        return check_text(value, max_length=FIELD_LENGTHS.get(name, 200))
+    except ValueError as error:
+        raise Open311Error(400, f"{name} {error}") from error
+
+
+def _float(name: str, limit: float) -> float | None:
     raw = _values().get(name)
     if raw in (None, ""):
         return None
+    if isinstance(raw, bool) or not isinstance(raw, int | float | str):
+        raise Open311Error(400, f"{name} must be a number")
     try:
-        return float(raw)
+        value = float(raw)
     except ValueError as error:
         raise Open311Error(400, f"{name} must be a number") from error
+    if not math.isfinite(value) or abs(value) > limit:
+        raise Open311Error(400, f"{name} must be a number between -{limit:g} and {limit:g}")
+    return value
 
 
 @bp.post(f"/requests.{FORMAT}")
 def create_request(fmt: str):
-    values = _values()
-    if user_for_token(values.get("api_key", "")) is None:
+    if user_for_token(_text("api_key") or "") is None:
         raise Open311Error(403, "api_key is missing or not valid")
     _check_jurisdiction()
-    service_code = values.get("service_code", "")
+    service_code = _text("service_code") or ""
     if service_code not in CATEGORIES:
         raise Open311Error(400, "service_code is missing or not valid")
-    lat, lon = _float("lat"), _float("long")
-    address = (values.get("address_string") or values.get("attribute[place]") or "").strip()
-    if (lat is None or lon is None) and not address and not values.get("address_id"):
+    lat, lon = _float("lat", 90), _float("long", 180)
+    address = (_text("address_string") or _text("attribute[place]") or "").strip()
+    if (lat is None or lon is None) and not address and not _text("address_id"):
         raise Open311Error(400, "a location is required: lat and long, or address_string")
-    description = (values.get("description") or "").strip()
+    description = (_text("description") or "").strip()
     if len(description) > reports.MAX_DESCRIPTION:
         raise Open311Error(400, f"description is longer than {reports.MAX_DESCRIPTION} characters")
-    name = " ".join(v for v in (values.get("first_name"), values.get("last_name")) if v)
+    name = " ".join(v for v in (_text("first_name"), _text("last_name")) if v)
     fields = {
         "text": description or f"{fmt_.service(service_code)['service_name']}: {address}",
         "place": address,
         "lat": lat,
         "lon": lon,
         "service_code": service_code,
-        "jurisdiction_id": values.get("jurisdiction_id"),
+        "jurisdiction_id": _text("jurisdiction_id"),
         # The calling system collected these from the citizen, with the citizen's consent.
         "contact_consent": True,
         "contact_name": name,
-        "contact_phone": values.get("phone"),
-        "contact_email": values.get("email"),
+        "contact_phone": _text("phone"),
+        "contact_email": _text("email"),
     }
-    media = [values["media_url"]] if values.get("media_url") else []
+    media = [_text("media_url")] if _text("media_url") else []
     try:
         filed = reports.file_report(fields, media)
     except reports.ReportError as error:

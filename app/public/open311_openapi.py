@@ -35,7 +35,8 @@ def _answer(description: str, schema: dict, *errors: int) -> dict:
             "content": {"application/json": {"schema": schema}, "text/xml": {}},
         }
     }
-    for status in errors:
+    # 400 everywhere: a malformed value (a NUL character, say) in any parameter.
+    for status in sorted({400, *errors}):
         responses[str(status)] = {
             "description": "GeoReport v2 error list",
             "content": {"application/json": {"schema": ERRORS}, "text/xml": {}},

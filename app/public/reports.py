@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.collectors.base import InvalidItem
-from app.collectors.intake import submit_citizen_report
+from app.collectors.intake import SubmissionConflict, submit_citizen_report
 from app.collectors.models import Post
 from app.extensions import db
 from app.units.models import LOCAL_KINDS, Unit
@@ -23,6 +23,10 @@ class ReportError(ValueError):
     def __init__(self, message: str, field: str | None = None):
         super().__init__(message)
         self.message, self.field = message, field
+
+
+class ReportConflict(ReportError):
+    """The form's `submission_id` was already used to file a different report (HTTP 409)."""
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,9 @@ def place_text(typed: str | None, ward_code: str | None) -> str:
 def file_report(fields: Mapping, media_urls: list[str] | None = None) -> Filed:
     """Validate and submit a report; returns the stored post with its tracking code.
 
+    `ReportError` when it cannot be filed; `ReportConflict` when its
+    submission_id was already used for a different report.
+
     `fields`: text, place, ward (code), lat, lon, submission_id, contact_name,
     contact_phone, contact_email, contact_consent.
     """
@@ -90,6 +97,13 @@ def file_report(fields: Mapping, media_urls: list[str] | None = None) -> Filed:
             report[extra] = fields[extra]
     try:
         post = submit_citizen_report(report)
+    except SubmissionConflict as error:
+        raise ReportConflict(
+            _(
+                "This form was already sent with a different report, so this text was not "
+                "filed. To file it as a new report, send it again with the fresh form below."
+            )
+        ) from error
     except InvalidItem as error:
         raise ReportError(
             _("The report could not be filed: %(reason)s", reason=str(error))

@@ -21,6 +21,7 @@ from sqlalchemy import select
 from app.cases.calendars import HO_CHI_MINH_TIMEZONE
 from app.cases.codes import normalize_code
 from app.cases.models import CATEGORIES
+from app.core.validation import parse_date, positive_int
 from app.extensions import db
 from app.models import utcnow
 from app.public import operations, ratelimit, reports, stats
@@ -96,8 +97,9 @@ def feedback(code: str):
 
 
 def _local_day(value: str | None, plus_days: int = 0) -> datetime | None:
+    """A YYYY-MM-DD filter as a local midnight; a bad or out-of-range date is ignored."""
     try:
-        day = datetime.strptime(value or "", "%Y-%m-%d")
+        day = datetime.combine(parse_date(value or ""), datetime.min.time())
     except ValueError:
         return None
     return (day + timedelta(days=plus_days)).replace(tzinfo=ZoneInfo(HO_CHI_MINH_TIMEZONE))
@@ -116,7 +118,7 @@ def browse():
     )
     page = db.paginate(
         operations.browse_query(filters),
-        page=args.get("page", 1, type=int),
+        page=args.get("page", 1, type=positive_int),
         per_page=PER_PAGE,
         error_out=False,
     )
@@ -157,6 +159,10 @@ def report():
         filed = reports.file_report(form, media_urls)
     except PhotoError:
         return _report_form(form, error=_("The photo could not be read."), field="photo")
+    except reports.ReportConflict as error:
+        # The same form sent twice with different text: keep what they typed, on a fresh form.
+        fresh = {**form.to_dict(), "submission_id": uuid.uuid4().hex}
+        return _report_form(fresh, error=error.message, status=409)
     except reports.ReportError as error:
         return _report_form(form, error=error.message, field=error.field)
     return render_template("public/filed.html", code=filed.post.tracking_code, place=filed.place)

@@ -33,6 +33,7 @@ from app.cases.labels import CATEGORY_LABELS
 from app.cases.models import CATEGORIES, Case
 from app.cases.permissions import visible_unit_ids
 from app.cases.workflow import OPEN_STATUSES
+from app.core.validation import check_date
 from app.extensions import db
 from app.models import utcnow
 from app.stats.models import STAGES, Stage, StageTime
@@ -137,13 +138,23 @@ def _parse_day(raw: str, name: str, errors) -> date | datetime | None:
     if not raw:
         return None
     try:
+        if not raw.isascii():
+            raise ValueError(raw)
         if len(raw) == 10:
-            return date.fromisoformat(raw)
-        moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+            day = date.fromisoformat(raw)
+        else:
+            day = datetime.fromisoformat(raw.replace("Z", "+00:00"))
     except ValueError:
         errors[name] = [_l("not a date: write YYYY-MM-DD")]
         return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=LOCAL_TZ)
+    try:
+        check_date(day)
+    except ValueError:
+        errors[name] = [_l("must be between 1900-01-01 and 2100-12-31")]
+        return None
+    if isinstance(day, datetime) and day.tzinfo is None:
+        return day.replace(tzinfo=LOCAL_TZ)
+    return day
 
 
 def local_midnight(day: date) -> datetime:

@@ -854,10 +854,14 @@ def page_context(report: Report) -> dict:
 
 
 def pdf(report: Report, locale: str | None = None) -> bytes:
-    from weasyprint import HTML
+    from weasyprint import CSS, HTML
 
     document = html(report, locale)
-    return HTML(string=document, url_fetcher=offline_fetcher(), base_url=None).write_pdf()
+    # The charts' styles live in a stylesheet (pages allow no inline style); give it to the PDF too.
+    chart_styles = CSS(string=charts.stylesheet(), url_fetcher=offline_fetcher())
+    return HTML(string=document, url_fetcher=offline_fetcher(), base_url=None).write_pdf(
+        stylesheets=[chart_styles]
+    )
 
 
 def offline_fetcher():

@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from app.cases.schemas import UserRefSchema
+from app.core.validation import BoundedDate, BoundedDateTime, SafeString
 from app.models import utcnow
 from app.stats.models import REPORT_KINDS, ReportKind
 
@@ -29,31 +30,33 @@ class ReportRequestSchema(Schema):
         validate=validate.OneOf([k.value for k in REPORT_KINDS]),
         metadata={"description": "morning_digest, evening_report or custom"},
     )
-    at = fields.AwareDateTime(
+    at = BoundedDateTime(
         load_default=None,
         allow_none=True,
         default_timezone=LOCAL_ZONE,
         metadata={"description": "daily kinds: the report covers the 24 h before this time"},
     )
-    topic = fields.Str(
+    topic = SafeString(
         load_default=None,
         allow_none=True,
-        validate=validate.Length(min=2, max=200),
+        min_length=2,
+        max_length=200,
         metadata={"description": "custom: one phrase, or several separated by commas"},
     )
-    case = fields.Str(
+    case = SafeString(
         load_default=None,
         allow_none=True,
-        validate=validate.Length(min=3, max=20),
+        min_length=3,
+        max_length=20,
         metadata={"description": "custom: a case's tracking code"},
     )
-    from_date = fields.Date(
+    from_date = BoundedDate(
         data_key="from",
         load_default=None,
         allow_none=True,
         metadata={"description": "custom: the first local day (YYYY-MM-DD)"},
     )
-    to_date = fields.Date(
+    to_date = BoundedDate(
         data_key="to",
         load_default=None,
         allow_none=True,

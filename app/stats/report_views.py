@@ -20,6 +20,7 @@ from flask_login import current_user, login_required
 from marshmallow import ValidationError
 from sqlalchemy import select
 
+from app.core.validation import positive_int
 from app.extensions import db
 from app.models import utcnow
 from app.stats import render, report_tasks, reports
@@ -52,7 +53,10 @@ def _list_page(form: dict, errors: dict, status: int = 200):
         statement = statement.where(Report.kind == kind)
     statement = statement.order_by(Report.created_at.desc(), Report.id.desc())
     page = db.paginate(
-        statement, page=request.args.get("page", 1, type=int), per_page=PER_PAGE, error_out=False
+        statement,
+        page=request.args.get("page", 1, type=positive_int),
+        per_page=PER_PAGE,
+        error_out=False,
     )
     titles = {report.id: render.report_title(report) for report in page.items}
 

@@ -8,6 +8,7 @@ from flask import Response, jsonify, request
 from sqlalchemy import select
 
 from app.api import ApiError, api, current_api_user, page_args, paginated
+from app.core.validation import MAX_INT
 from app.extensions import db
 from app.stats import render, reports
 from app.stats.models import REPORT_KINDS, Report
@@ -123,7 +124,12 @@ def openapi_paths() -> dict:
             for s in statuses
         }
 
-    report_id = {"in": "path", "name": "report_id", "required": True, "schema": {"type": "integer"}}
+    report_id = {
+        "in": "path",
+        "name": "report_id",
+        "required": True,
+        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_INT},
+    }
     lang = {
         "in": "query",
         "name": "lang",
@@ -160,7 +166,11 @@ def openapi_paths() -> dict:
                         "name": "kind",
                         "schema": {"type": "string", "enum": list(REPORT_KINDS)},
                     },
-                    {"in": "query", "name": "page", "schema": {"type": "integer", "minimum": 1}},
+                    {
+                        "in": "query",
+                        "name": "page",
+                        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_INT},
+                    },
                     {
                         "in": "query",
                         "name": "per_page",

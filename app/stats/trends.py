@@ -42,6 +42,7 @@ from app.cases.labels import CATEGORY_LABELS
 from app.cases.models import Case
 from app.collectors.models import Post, Watchlist
 from app.core.text import fold
+from app.core.validation import check_date
 from app.extensions import db
 from app.models import utcnow
 from app.notifications.operations import Rendered, add_notifications, register_renderer
@@ -970,8 +971,8 @@ def parse_window(raw: str | None, default: int = 24) -> int:
     text = raw.strip().lower()
     factor = 24 if text.endswith("d") else 1
     number = text[:-1] if text[-1:] in ("d", "h") else text
-    if not number.isdigit():
-        raise ParamError("window", f"must be hours like 24, 24h or 7d, got {raw!r}")
+    if not (number.isascii() and number.isdigit() and len(number) <= 6):
+        raise ParamError("window", f"must be hours like 24, 24h or 7d, got {raw[:40]!r}")
     hours = int(number) * factor
     if not 1 <= hours <= MAX_WINDOW_HOURS:
         raise ParamError("window", f"must be between 1 and {MAX_WINDOW_HOURS} hours")
@@ -985,12 +986,20 @@ def parse_moment(raw: str, field: str, *, end_of_day: bool = False) -> datetime:
     """
     text = raw.strip()
     try:
+        if not text.isascii():
+            raise ValueError(text)
         if len(text) == 10:
             day = datetime.fromisoformat(text).replace(tzinfo=LOCAL_TZ)
-            return (day + timedelta(days=1) if end_of_day else day).astimezone(UTC)
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        else:
+            moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        raise ParamError(field, f"must be an ISO 8601 date or datetime, got {raw!r}") from None
+        raise ParamError(field, f"must be an ISO 8601 date or datetime, got {raw[:40]!r}") from None
+    try:
+        check_date(day if len(text) == 10 else moment)
+    except ValueError as error:
+        raise ParamError(field, str(error)) from None
+    if len(text) == 10:
+        return (day + timedelta(days=1) if end_of_day else day).astimezone(UTC)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=LOCAL_TZ)
     return moment.astimezone(UTC)

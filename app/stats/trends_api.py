@@ -11,6 +11,7 @@ from sqlalchemy import select
 from app.api import ApiError, api, current_api_user
 from app.cases import permissions
 from app.cases.models import Case
+from app.core.validation import parse_int
 from app.extensions import db
 from app.models import utcnow
 from app.stats import spread, trends
@@ -35,10 +36,10 @@ def _require_trend_role(user) -> None:
 
 
 def _limit() -> int:
-    raw = request.args.get("limit", "10").strip()
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
-        raise _bad("limit", f"must be an integer between 1 and {MAX_LIMIT}")
-    return int(raw)
+    try:
+        return parse_int(request.args.get("limit", "10"), maximum=MAX_LIMIT)
+    except ValueError:
+        raise _bad("limit", f"must be an integer between 1 and {MAX_LIMIT}") from None
 
 
 def _range(now, default_days=trends.DEFAULT_RANGE_DAYS, max_days=trends.MAX_RANGE_DAYS):
@@ -263,7 +264,9 @@ def openapi_paths() -> dict:
                 "parameters": [
                     _param("window", "Hot-topic window: hours (24, 24h) or days (7d), at most 168"),
                     _param(
-                        "limit", "Hot cases and keywords, 1–50 (default 10)", {"type": "integer"}
+                        "limit",
+                        "Hot cases and keywords, 1–50 (default 10)",
+                        {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT},
                     ),
                     *_RANGE_PARAMS,
                 ],

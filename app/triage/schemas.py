@@ -3,17 +3,19 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, vali
 from app.collectors.models import SCOPES
 
 MAX_TEXTS = 256
+#: Characters per text: a post or report is far shorter; the model reads the first few hundred.
+MAX_TEXT_CHARS = 5000
 
 
 class TriageRequestSchema(Schema):
-    """POST /api/v1/triage: {"text": …} or {"texts": [… up to 256]}."""
+    """POST /api/v1/triage: {"text": …} or {"texts": [… up to 256]}, each up to 5,000 characters."""
 
     class Meta:
         unknown = EXCLUDE
 
-    text = fields.Str(validate=validate.Length(min=1, max=10000))
+    text = fields.Str(validate=validate.Length(min=1, max=MAX_TEXT_CHARS))
     texts = fields.List(
-        fields.Str(validate=validate.Length(min=1, max=10000)),
+        fields.Str(validate=validate.Length(min=1, max=MAX_TEXT_CHARS)),
         validate=validate.Length(min=1, max=MAX_TEXTS),
     )
     #: Where the texts come from: "national" texts need a place in the city.

@@ -11,6 +11,7 @@ so one bad post fails alone.
 """
 
 import logging
+import time
 
 from sqlalchemy import select
 from sqlalchemy.orm import load_only
@@ -18,7 +19,7 @@ from sqlalchemy.orm import load_only
 from app.collectors.models import Post, TriageStatus
 from app.collectors.operations import scopes_of
 from app.extensions import db
-from app.jobs import job
+from app.jobs import job, redis_connection
 from app.models import utcnow
 
 log = logging.getLogger(__name__)
@@ -29,6 +30,11 @@ JOB_SIZE = 256
 MODEL_BATCH = 256
 #: Posts locked, linked to cases and committed together.
 LINK_BATCH = 64
+#: The queue of the API's large triage calls: the worker takes it after every other queue
+#: (`app.jobs.QUEUE_NAMES`), so posts and citizen reports never wait behind a whole call.
+API_QUEUE = "triage-api"
+#: What `warm_up` runs through the pipeline: a place, a category, a few signals.
+WARM_UP_TEXT = "Đường Nguyễn Hữu Thọ, phường Tân Hưng, Q7 ngập sâu sau mưa, xe chết máy hàng loạt"
 #: The columns of a post that linking it reads.
 LINK_COLUMNS = (
     "id", "source", "text", "posted_at", "collected_at", "likes", "shares", "comments",
@@ -159,3 +165,65 @@ def _fail(post: Post, error: Exception) -> None:
     post.triage_attempts += 1
     post.triage_status = TriageStatus.failed.value
     post.triage_error = f"{type(error).__name__}: {error}"[:2000]
+
+
+def warm_up() -> dict | None:
+    """Load the classifier and the place indexes into this process, ready for forked children.
+
+    RQ forks a work-horse for every job, and what a horse loads dies with it: a
+    worker whose parent never loaded the model loads it again for every job.
+    Call this in the worker's parent before it starts working (``flask worker``
+    on the ``triage`` queues); every horse then shares the loaded model
+    copy-on-write, and a single post is triaged in well under a second.
+
+    The parent runs the warm-up on one thread: a child forked from a process
+    whose OpenMP threads have run hangs on its first parallel operation (so the
+    parent must run no other torch work either). The thread count is restored
+    afterwards, so the horses use every core. Returns what was loaded and how
+    long it took, or None when loading failed (logged: the jobs then load the
+    model themselves, and fail and retry as before).
+    """
+    from app.triage.model.inference import load_classifier, load_count
+    from app.triage.pipeline import analyse
+
+    began = time.perf_counter()
+    restore = _single_threaded()
+    try:
+        classifier = load_classifier()
+        analyse([WARM_UP_TEXT])
+    except Exception:
+        log.exception("triage warm-up failed: each job will load the model itself")
+        return None
+    finally:
+        restore()
+    seconds = time.perf_counter() - began
+    log.info("triage model %s warmed up in %.1f s", classifier.version, seconds)
+    return {"model_version": classifier.version, "seconds": seconds, "loads": load_count()}
+
+
+def _single_threaded():
+    """Run torch on one thread until the returned function is called (no-op without torch)."""
+    try:
+        import torch
+    except ImportError:  # pragma: no cover - torch is a dependency
+        return lambda: None
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    return lambda: torch.set_num_threads(threads)
+
+
+@job(queue=API_QUEUE, timeout=600)
+def triage_api_chunk(job_id: str, index: int, texts: list[str], scope: str) -> int:
+    """Analyse one chunk of a large POST /api/v1/triage call and store its results for polling."""
+    from app.triage import api_jobs
+    from app.triage.pipeline import analyse
+
+    connection = redis_connection()
+    try:
+        items = [analysis.as_json() for analysis in analyse(texts, scopes=[scope] * len(texts))]
+    except Exception as failure:  # the caller polls: tell it, rather than leave it pending
+        log.exception("triage API job %s chunk %s failed", job_id, index)
+        api_jobs.record_chunk(connection, job_id, index, error=type(failure).__name__)
+        return 0
+    api_jobs.record_chunk(connection, job_id, index, items=items)
+    return len(items)

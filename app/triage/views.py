@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from app.cases.models import CATEGORIES
 from app.collectors.models import Post
+from app.core.validation import positive_int, whole_number
 from app.extensions import db
 from app.triage.models import RoutingRule
 from app.triage.reasons import localise
@@ -15,6 +16,8 @@ from app.triage.routing import ensure_default_rules
 from app.units.models import LOCAL_KINDS, Unit
 
 bp = Blueprint("triage", __name__, template_folder="templates")
+#: RoutingRule.description's column length.
+MAX_RULE_DESCRIPTION = 300
 #: `{{ reason|triage_reason }}`: a stored triage reason in the user's language (case pages too).
 bp.add_app_template_filter(localise, "triage_reason")
 
@@ -35,7 +38,10 @@ def _local_units():
 def review():
     _require("analyst", "admin")
     page = db.paginate(
-        review_queue(), page=request.args.get("page", 1, type=int), per_page=20, error_out=False
+        review_queue(),
+        page=request.args.get("page", 1, type=positive_int),
+        per_page=20,
+        error_out=False,
     )
     return render_template(
         "triage/review.html", page=page, categories=CATEGORIES, wards=_local_units()
@@ -81,22 +87,29 @@ def routing_rules():
 @login_required
 def save_routing_rule():
     _require("admin")
-    rule_id = request.form.get("id", type=int)
+    rule_id = request.form.get("id", type=positive_int)
     rule = db.session.get(RoutingRule, rule_id) if rule_id else RoutingRule()
     if rule is None:
         abort(404)
     target = request.form.get("target")
     unit = db.session.scalar(select(Unit).where(Unit.code == request.form.get("unit", "")))
-    position = request.form.get("position", type=int)
+    position = request.form.get("position", type=whole_number)
+    description = request.form.get("description", "").strip()
     if position is None or target not in ("ward", "unit") or (target == "unit" and unit is None):
         flash(_("A rule needs a position and a target unit."), "error")
+        return redirect(url_for("triage.routing_rules"), code=303)
+    if len(description) > MAX_RULE_DESCRIPTION:
+        flash(
+            _("The description is longer than %(max)d characters.", max=MAX_RULE_DESCRIPTION),
+            "error",
+        )
         return redirect(url_for("triage.routing_rules"), code=303)
     rule.position = position
     rule.category = request.form.get("category") or None
     rule.requires_ward = request.form.get("requires_ward") == "on" or target == "ward"
     rule.target = target
     rule.target_unit = unit if target == "unit" else None
-    rule.description = request.form.get("description", "").strip()
+    rule.description = description
     rule.is_active = request.form.get("is_active") == "on"
     db.session.add(rule)
     db.session.commit()

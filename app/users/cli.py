@@ -7,9 +7,12 @@ from app.users.models import Role
 from app.users.operations import (
     UserError,
     create_user,
+    end_sessions,
     get_user_by_email,
     issue_token,
     revoke_tokens,
+    set_active,
+    set_password,
 )
 
 
@@ -72,3 +75,43 @@ def revoke_command(email, token_id):
     """Revoke the user's API tokens."""
     count = revoke_tokens(_user_or_fail(email), token_id)
     click.echo(f"revoked {count} token(s)")
+
+
+@users_cli.command("set-password")
+@click.argument("email")
+@click.password_option(help="Prompted for when not given.")
+@with_appcontext
+def set_password_command(email, password):
+    """Give the user a new password; their sessions end everywhere."""
+    try:
+        set_password(_user_or_fail(email), password)
+    except UserError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"new password set for {email}; their sessions have ended")
+
+
+@users_cli.command("deactivate")
+@click.argument("email")
+@with_appcontext
+def deactivate_command(email):
+    """Stop the user from signing in; their sessions and API tokens stop working."""
+    set_active(_user_or_fail(email), False)
+    click.echo(f"deactivated {email}")
+
+
+@users_cli.command("activate")
+@click.argument("email")
+@with_appcontext
+def activate_command(email):
+    """Let a deactivated user sign in again."""
+    set_active(_user_or_fail(email), True)
+    click.echo(f"activated {email}")
+
+
+@users_cli.command("end-sessions")
+@click.argument("email")
+@with_appcontext
+def end_sessions_command(email):
+    """Sign the user out everywhere: every session and remember-me cookie stops working."""
+    end_sessions(_user_or_fail(email))
+    click.echo(f"ended every session of {email}")

@@ -34,10 +34,9 @@ class User(UserMixin, db.Model):
     #: The user's language choice ("vi" or "en"); None follows the browser.
     locale: Mapped[str | None] = mapped_column(String(8))
     is_active_account: Mapped[bool] = mapped_column(default=True)
-    #: Failed sign-ins since the last success; drives the growing wait.
-    failed_login_count: Mapped[int] = mapped_column(Integer, default=0)
-    #: No sign-in is checked before this time.
-    login_locked_until = mapped_column(UTCDateTime)
+    #: Part of every session and remember-me cookie; signing out, a new password or
+    #: deactivation raise it, so cookies issued before stop working at once.
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     last_login_at = mapped_column(UTCDateTime)
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
 
@@ -48,7 +47,14 @@ class User(UserMixin, db.Model):
     def is_active(self) -> bool:  # flask-login refuses inactive users
         return self.is_active_account
 
+    def get_id(self) -> str:
+        """The id flask-login keeps in the session and the remember-me cookie: "id:version"."""
+        return f"{self.id}:{self.session_version or 0}"
+
     def set_password(self, password: str) -> None:
+        """Store a new password hash; an existing account's sessions end with the old one."""
+        if self.password_hash:
+            self.session_version = (self.session_version or 0) + 1
         self.password_hash = generate_password_hash(password)
 
     def check_password(self, password: str) -> bool:
@@ -56,6 +62,24 @@ class User(UserMixin, db.Model):
 
     def has_role(self, *roles: str) -> bool:
         return self.role in roles
+
+
+class SignInThrottle(db.Model):
+    """Failed sign-ins per address, whether or not an account has it.
+
+    Keyed by a hash of the normalised address, so unknown addresses are slowed
+    down exactly like real ones (the answer never tells which exist) and the
+    table is not a list of what people typed.
+    """
+
+    __tablename__ = "sign_in_throttles"
+
+    #: hex SHA-256 of the lower-cased, stripped address.
+    email_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    #: Failed (or still running) sign-ins since the last success.
+    failed_count: Mapped[int] = mapped_column(Integer, default=0)
+    #: When the last of them started; the wait is counted from here.
+    last_failed_at = mapped_column(UTCDateTime, nullable=False, index=True)
 
 
 class ApiToken(db.Model):

@@ -6,17 +6,16 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from app.extensions import db, login_manager
+from app.extensions import login_manager
 from app.users.forms import LoginForm
-from app.users.models import User
-from app.users.operations import authenticate
+from app.users.operations import authenticate, end_sessions, user_for_session
 
 bp = Blueprint("auth", __name__, template_folder="templates")
 
 
 @login_manager.user_loader
 def load_user(user_id: str):
-    return db.session.get(User, int(user_id))
+    return user_for_session(user_id)
 
 
 def _safe_next(target: str | None) -> str:
@@ -69,6 +68,9 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
+    # Server-side: the session and remember-me cookies issued so far stop working,
+    # so a copy of them taken before signing out is worth nothing.
+    end_sessions(current_user._get_current_object())
     logout_user()
     flash(_("You have signed out."), "info")
     return redirect(url_for("auth.login"))

@@ -131,7 +131,8 @@ def test_import_twice_stores_each_post_once_and_skips_bad_lines(runner, app_cont
     second = runner.invoke(args=["collect", "import", str(path)])
 
     assert first.exit_code == 0, first.output
-    assert "read 3, new 2, duplicate 0, rejected 1 (line 3:" in first.output
+    assert "read 3, new 2, duplicate 0, rejected 1\n" in first.output
+    assert "  line 3: invalid JSON" in first.output
     assert "read 3, new 0, duplicate 2, rejected 1" in second.output
     assert len(_posts()) == 2
 

@@ -76,3 +76,21 @@ def test_single_record_and_forced_source():
     assert result.posts[0].source == "partner-1022"
     assert result.posts[0].external_id == "7"
     assert parse_webhook(42).rejected[0][1] == "payload is not a JSON object or list"
+
+
+def test_a_record_the_database_cannot_hold_costs_that_record_only():
+    when = "2026-11-27T08:00:00+07:00"
+    result = parse_webhook(
+        [
+            {"id": "ok", "text": "Ngập ở Thảo Điền", "posted_at": when},
+            {"id": "nul", "text": "Ngập\u0000", "posted_at": when},
+            {"id": "big", "text": "Ổ gà", "posted_at": when, "likes": 2**40},
+            {"id": "old", "text": "Ổ gà", "posted_at": "0001-01-01T00:00:00Z"},
+        ]
+    )
+
+    assert [post.external_id for post in result.posts] == ["ok"]
+    reasons = [reason for _, reason in result.rejected]
+    assert reasons[0] == "NUL character in text"
+    assert reasons[1].startswith("likes must be between 0 and 2147483647")
+    assert reasons[2] == "date 0001-01-01 is not between 1900 and 2100"

@@ -1,14 +1,16 @@
 """Filing a report on the public form: tracking code, pipeline, spam defences, photos, privacy."""
 
 import io
+import re
 
+import pytest
 from PIL import Image
 
 from app.collectors.models import Post
 from app.extensions import db
 from app.triage.tasks import triage_posts
 from app.units.models import Unit
-from tests.public.conftest import PHONE, assert_no_phone
+from tests.public.conftest import PHONE, assert_no_phone, csrf_token
 
 
 def _code_from(response) -> str:
@@ -169,3 +171,90 @@ def test_a_phone_typed_into_a_report_reaches_no_public_page_or_api(
             assert secret not in body
     assert "Đã xử lý" in answers[0].get_data(as_text=True)
     assert case.code == code
+
+
+# --- a submission_id is one report: resent as is, or refused with 409 (issue 15, item 11) ------
+
+CONFLICT_EN = "This form was already sent with a different report"
+CONFLICT_VI = "Biểu mẫu này đã được gửi với một phản ánh khác"
+
+
+def _submission_id_in(page: str) -> str:
+    return re.search(r'name="submission_id" value="([^"]*)"', page).group(1)
+
+
+def test_the_same_form_sent_twice_answers_with_the_same_tracking_code(file_report):
+    first = file_report(submission_id="twice")
+    second = file_report(submission_id="twice")
+
+    assert (first.status_code, second.status_code) == (200, 200)
+    post = db.session.scalars(db.select(Post)).one()
+    assert post.tracking_code in first.get_data(as_text=True)
+    assert post.tracking_code in second.get_data(as_text=True)
+
+
+def test_a_used_submission_id_with_other_text_is_refused_not_dropped(client, file_report):
+    first = file_report(text="Ngập nước sâu ở đường Nguyễn Hữu Cảnh", submission_id="reused")
+    code = _code_from(first)
+
+    second = client.post(
+        "/public/report?lang=en",
+        data={
+            "text": "Cây đổ chắn ngang đường Điện Biên Phủ",
+            "place": "Bình Thạnh",
+            "submission_id": "reused",
+            "csrf_token": csrf_token(client),
+        },
+        content_type="multipart/form-data",
+    )
+
+    assert second.status_code == 409
+    page = second.get_data(as_text=True)
+    assert CONFLICT_EN in page
+    # Not the first report's code: the citizen must not think the second one was filed.
+    assert code not in page
+    post = db.session.scalars(db.select(Post)).one()
+    assert (post.text, post.tracking_code) == ("Ngập nước sâu ở đường Nguyễn Hữu Cảnh", code)
+    # The fresh form keeps what they typed under a new submission_id; sending it files it.
+    assert "Cây đổ chắn ngang đường Điện Biên Phủ" in page
+    fresh_id = _submission_id_in(page)
+    assert fresh_id and fresh_id != "reused"
+    third = file_report(text="Cây đổ chắn ngang đường Điện Biên Phủ", submission_id=fresh_id)
+    assert third.status_code == 200
+    assert db.session.scalar(db.select(db.func.count(Post.id))) == 2
+
+
+def test_the_conflict_is_explained_in_vietnamese_by_default(file_report):
+    file_report(text="Ngập nước sâu ở đường Nguyễn Hữu Cảnh", submission_id="reused")
+
+    response = file_report(text="Rác ùn ứ trước chợ Bà Chiểu", submission_id="reused")
+
+    assert response.status_code == 409
+    assert CONFLICT_VI in response.get_data(as_text=True)
+
+
+def test_a_reused_submission_id_is_a_conflict_in_the_intake(app_context):
+    from app.collectors.intake import SubmissionConflict, submit_citizen_report
+
+    first = submit_citizen_report({"text": "Ngập ở Thảo Điền", "submission_id": "s-1"})
+    again = submit_citizen_report({"text": "Ngập ở Thảo Điền", "submission_id": "s-1"})
+    assert (again.id, again.tracking_code) == (first.id, first.tracking_code)
+
+    with pytest.raises(SubmissionConflict):
+        submit_citizen_report({"text": "Ngập ở Thảo Điền", "place": "Q2", "submission_id": "s-1"})
+    with pytest.raises(SubmissionConflict):
+        submit_citizen_report({"text": "Mất điện ở Thảo Điền", "submission_id": "s-1"})
+
+    assert [p.text for p in db.session.scalars(db.select(Post))] == ["Ngập ở Thảo Điền"]
+
+
+def test_a_report_the_database_cannot_hold_is_refused_by_the_intake(app_context):
+    from app.collectors.base import InvalidItem
+    from app.collectors.intake import submit_citizen_report
+
+    with pytest.raises(InvalidItem, match="NUL character in text"):
+        submit_citizen_report({"text": "Ngập nước\x00 sâu", "submission_id": "nul"})
+    with pytest.raises(InvalidItem, match="lone surrogate"):
+        submit_citizen_report({"text": "Ngập \ud83d sâu", "submission_id": "surrogate"})
+
+    assert db.session.scalar(db.select(db.func.count(Post.id))) == 0

@@ -25,6 +25,7 @@ from app.collectors.base import (
     HCMC_TZ,
     InvalidItem,
     PostData,
+    check_storable,
     json_safe,
     parse_timestamp,
     require_id,
@@ -76,7 +77,11 @@ def _place_hints(record: Mapping[str, Any]) -> dict[str, Any]:
 def post_from_record(
     record: Any, *, source: str | None = None, default_source: str = "import"
 ) -> PostData:
-    """A flat record as `PostData`; `source` overrides the record's own `source` field."""
+    """A flat record as `PostData`; `source` overrides the record's own `source` field.
+
+    `InvalidItem` when the record lacks what a post needs or holds what the
+    database cannot store (see `check_storable`).
+    """
     if not isinstance(record, Mapping):
         raise InvalidItem("record is not a JSON object")
     chosen_source = source or record.get("source") or default_source
@@ -85,7 +90,7 @@ def post_from_record(
         raise InvalidItem(f"bad source name {chosen_source!r}")
     author = record.get("author")
     author = author if isinstance(author, Mapping) else {"handle": author} if author else {}
-    return PostData(
+    post = PostData(
         source=chosen_source,
         external_id=require_id(_first(record, "id", "external_id")),
         url=_text(_first(record, "url", "link")),
@@ -105,3 +110,4 @@ def post_from_record(
         place_hints=_place_hints(record),
         raw=json_safe(dict(record)),
     )
+    return check_storable(post)

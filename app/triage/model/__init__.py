@@ -14,7 +14,7 @@ run), `store` (versions and the ``current`` pointer), `inference`, `fallback`,
 Names are imported lazily, so ``import app.triage.model`` does not load torch.
 """
 
-__all__ = ["Prediction", "clear_cache", "load_classifier", "predict"]
+__all__ = ["Prediction", "clear_cache", "load_classifier", "load_count", "predict"]
 
 
 def __getattr__(name: str):

@@ -583,6 +583,8 @@ _lock = threading.Lock()
 _loaded: dict[str, Classifier] = {}
 #: Classifiers kept in memory; a retrained `current` replaces the oldest.
 _MAX_LOADED = 2
+#: Classifiers this process loaded (or its parent, before forking it): see `load_count`.
+_loads = 0
 
 
 def load_classifier(path: Path | str | None = None) -> Classifier:
@@ -595,6 +597,7 @@ def load_classifier(path: Path | str | None = None) -> Classifier:
     trained version (or the first one, replacing the fallback) is picked up
     without restarting the worker; each version is loaded once.
     """
+    global _loads
     model_dir = store.resolve_model_dir(path)
     key = str(model_dir.resolve()) if model_dir else "fallback"
     with _lock:
@@ -611,7 +614,13 @@ def load_classifier(path: Path | str | None = None) -> Classifier:
             while len(_loaded) >= _MAX_LOADED:
                 _loaded.pop(next(iter(_loaded)))
             _loaded[key] = classifier
+            _loads += 1
         return classifier
+
+
+def load_count() -> int:
+    """How many classifiers this process has loaded (a forked worker child counts its parent's)."""
+    return _loads
 
 
 def clear_cache() -> None:
