@@ -48,6 +48,9 @@ def create_app(config_object: object | str = "config.Config") -> Flask:
     from app.core.security import init_security_headers
 
     init_security_headers(app)
+    from app.core import errors
+
+    errors.init_app(app)  # error pages in the layout; /api and /open311 keep their shapes
     return app
 
 

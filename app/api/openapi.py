@@ -3,6 +3,8 @@
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import jsonify, render_template
+from markdown_it import MarkdownIt
+from markupsafe import Markup
 
 from app.api import api
 from app.core.validation import MAX_INT
@@ -70,6 +72,18 @@ CASE_ID = {
     "name": "case_id",
     "required": True,
     "schema": {"type": "integer", "minimum": 1, "maximum": MAX_INT},
+}
+
+CASE_ID_OR_CODE = {
+    **CASE_ID,
+    "description": "The case's numeric id, or its tracking code (`HCM-7K3M-Q9XW5`): "
+    "the same answer and the same access rules either way",
+    "schema": {
+        "oneOf": [
+            CASE_ID["schema"],
+            {"type": "string", "pattern": "^HCM-[0-9A-Z]{4}-[0-9A-Z]{5}$"},
+        ]
+    },
 }
 
 
@@ -214,7 +228,7 @@ PATHS = {
     "/cases/{case_id}": {
         "get": {
             "summary": "A case with its timeline",
-            "parameters": [CASE_ID],
+            "parameters": [CASE_ID_OR_CODE],
             "responses": {
                 "200": {"description": "The case", **_json("CaseDetail")},
                 **_errors(401, 404),
@@ -283,6 +297,49 @@ def openapi():
     return jsonify(build_spec())
 
 
+def operation_url(document: dict, path: str, operation: dict) -> str:
+    """Where an operation really answers: its own servers, its path item's, else the document's.
+
+    The path is appended to the server URL (OpenAPI 3), without doubling the slash: Open311
+    declares the server "/" and answers at /open311/v2/…, not under /api/v1.
+    """
+    item = document["paths"].get(path, {})
+    servers = operation.get("servers") or item.get("servers") or document.get("servers") or []
+    root = servers[0]["url"] if servers else ""
+    return root.rstrip("/") + path
+
+
+def docs_entries(document: dict) -> list[dict]:
+    """Each operation of the document with its real URL, in the document's order."""
+    entries = []
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            if method in HTTP_METHODS and isinstance(operation, dict):
+                url = operation_url(document, path, operation)
+                entries.append({"method": method, "path": path, "url": url, "operation": operation})
+    return entries
+
+
+HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
+#: CommonMark without raw HTML (it is shown as text) and with markdown-it's link check
+#: (no javascript:, vbscript:, file: or data: links): descriptions are our own text, but
+#: the page must not trust them.
+_MARKDOWN = MarkdownIt("commonmark", {"html": False})
+
+
+@api.app_template_filter("api_markdown")
+def render_markdown(text: str | None) -> Markup:
+    """A description's Markdown as safe HTML (blocks: paragraphs, lists, code)."""
+    return Markup(_MARKDOWN.render(text or ""))
+
+
+@api.app_template_filter("api_markdown_inline")
+def render_markdown_inline(text: str | None) -> Markup:
+    """A one-line description's Markdown as safe HTML (no paragraph around it)."""
+    return Markup(_MARKDOWN.renderInline(text or ""))
+
+
 @api.get("/docs")
 def docs():
-    return render_template("api/docs.html", spec=build_spec())
+    document = build_spec()
+    return render_template("api/docs.html", spec=document, entries=docs_entries(document))

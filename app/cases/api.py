@@ -4,6 +4,7 @@ from flask import jsonify, request
 
 from app.api import ApiError, api, current_api_user, error_response
 from app.cases import operations, queries
+from app.cases.codes import normalize_code
 from app.cases.models import Case
 from app.cases.operations import CaseError
 from app.cases.schemas import (
@@ -69,6 +70,18 @@ def create_case():
 def get_case(case_id: int):
     case = _case(case_id)
     return jsonify(CaseDetailSchema().dump(case))
+
+
+@api.get("/cases/<code>")
+def get_case_by_code(code: str):
+    """The same answer as by id, by tracking code (as typed: any case, spaces, O for 0)."""
+    normalized = normalize_code(code)
+    if normalized is None:
+        raise operations.not_found()
+    case_id = db.session.scalar(db.select(Case.id).where(Case.code == normalized))
+    if case_id is None:
+        raise operations.not_found()
+    return get_case(case_id)
 
 
 @api.get("/cases/<int:case_id>/events")

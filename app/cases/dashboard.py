@@ -1,13 +1,14 @@
 """The supervisor's SLA dashboard: what is at risk or late now, on-time rates, backlog age.
 
 Read-only queries, limited to the units the user may see (permissions.py).
-On-time rates count the clocks that finished (met or missed) in the period.
+On-time rates count the clocks that finished (met or missed) in the period and the running
+breaches: a clock still open past its due time counts as late (the public unit figures,
+app/public/stats.py, use the same counts).
 """
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy import case as when
@@ -18,7 +19,9 @@ from app.cases.models import PRIORITIES, Case
 from app.cases.permissions import restrict_to_visible
 from app.cases.sla_models import ClockState, SlaClock
 from app.cases.workflow import OPEN_STATUSES
+from app.core import formatting
 from app.extensions import db
+from app.models import utcnow
 from app.units.models import Unit
 from app.users.models import User
 
@@ -96,19 +99,42 @@ def attention(user: User, now: datetime) -> tuple[Attention, Attention]:
     return results[0], results[1]
 
 
-def _on_time(user: User, dimension, since: datetime, until: datetime, metric: str | None):
-    """(dimension value, met, breached) rows for clocks that finished between since and until."""
-    finished = restrict_to_visible(
-        select(dimension.label("dimension"), SlaClock.state.label("state"))
+def _on_time(
+    user: User | None,
+    dimension,
+    since: datetime,
+    until: datetime,
+    metric: str | None,
+    now: datetime | None = None,
+):
+    """(dimension value, met, breached) rows for clocks that finished between since and until,
+    the clocks still open past their due time (before `until`) counted as breached.
+
+    `user` None: every unit (the public figures).
+    """
+    now = now or utcnow()
+    finished = and_(
+        SlaClock.stopped_at >= since,
+        SlaClock.stopped_at < until,
+        SlaClock.state.in_((MET, BREACHED)),
+    )
+    running_late = and_(
+        SlaClock.stopped_at.is_(None),
+        SlaClock.due_at < until,
+        or_(
+            SlaClock.state == BREACHED,
+            and_(SlaClock.state == ClockState.running.value, SlaClock.due_at < now),
+        ),
+    )
+    state = when((SlaClock.stopped_at.is_(None), BREACHED), else_=SlaClock.state)
+    finished = (
+        select(dimension.label("dimension"), state.label("state"))
         .select_from(SlaClock)
         .join(Case, SlaClock.case_id == Case.id)
-        .where(
-            SlaClock.stopped_at >= since,
-            SlaClock.stopped_at < until,
-            SlaClock.state.in_((MET, BREACHED)),
-        ),
-        user,
+        .where(or_(finished, running_late))
     )
+    if user is not None:
+        finished = restrict_to_visible(finished, user)
     if metric:
         finished = finished.where(SlaClock.metric == metric)
     # Grouping the outer query by a column works for expressions with bound
@@ -122,8 +148,16 @@ def _on_time(user: User, dimension, since: datetime, until: datetime, metric: st
     return db.session.execute(statement).all()
 
 
-def on_time_by_unit(user, since, until, metric, locale="vi") -> list[OnTimeRow]:
-    rows = _on_time(user, Case.unit_id, since, until, metric)
+def on_time_counts_by_unit(since, until, metric, now=None) -> dict[int, tuple[int, int]]:
+    """{unit id: (met, breached)} over every unit: the figures /sla shows, for the public."""
+    return {
+        unit_id: (int(m or 0), int(b or 0))
+        for unit_id, m, b in _on_time(None, Case.unit_id, since, until, metric, now)
+    }
+
+
+def on_time_by_unit(user, since, until, metric, locale="vi", now=None) -> list[OnTimeRow]:
+    rows = _on_time(user, Case.unit_id, since, until, metric, now)
     units = {
         unit.id: unit.display_name(locale)
         for unit in db.session.scalars(select(Unit).where(Unit.id.in_([r[0] for r in rows])))
@@ -136,8 +170,8 @@ def on_time_by_unit(user, since, until, metric, locale="vi") -> list[OnTimeRow]:
     )
 
 
-def on_time_by_category(user, since, until, metric, labels: dict) -> list[OnTimeRow]:
-    rows = _on_time(user, Case.category, since, until, metric)
+def on_time_by_category(user, since, until, metric, labels: dict, now=None) -> list[OnTimeRow]:
+    rows = _on_time(user, Case.category, since, until, metric, now)
     result = [OnTimeRow(str(labels.get(c, c)), int(m or 0), int(b or 0)) for c, m, b in rows]
     return sorted(
         result, key=lambda row: (row.percent if row.percent is not None else 101, row.label)
@@ -157,19 +191,21 @@ def period_buckets(now: datetime, days: int) -> list[tuple[datetime, datetime]]:
 
 def on_time_by_period(user, now, days, metric) -> list[OnTimeRow]:
     buckets = period_buckets(now, days)
+    # A running breach falls in the period it became late (the first one, if before it).
+    moment = func.coalesce(SlaClock.stopped_at, SlaClock.due_at)
     index = when(
-        *[(SlaClock.stopped_at < upper, position) for position, (_, upper) in enumerate(buckets)],
+        *[(moment < upper, position) for position, (_, upper) in enumerate(buckets)],
         else_=len(buckets),
     )
     counts = {
         position: (int(m or 0), int(b or 0))
-        for position, m, b in _on_time(user, index, buckets[0][0], buckets[-1][1], metric)
+        for position, m, b in _on_time(user, index, buckets[0][0], buckets[-1][1], metric, now)
     }
     rows = []
     for position, (lower, upper) in enumerate(buckets):
-        label = format_date(lower, "short")
+        label = formatting.date_local(lower)
         if upper - lower > timedelta(days=1):
-            label += " – " + format_date(upper - timedelta(days=1), "short")
+            label += " – " + formatting.date_local(upper - timedelta(days=1))
         rows.append(OnTimeRow(label, *counts.get(position, (0, 0))))
     return rows
 

@@ -13,7 +13,6 @@ calendar's next working hour, except for P1 cases.
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from sqlalchemy import or_, select, update
 
@@ -21,6 +20,7 @@ from app.cases.calendar_store import calendar_for
 from app.cases.labels import EVENT_LABELS, METRIC_LABELS, label
 from app.cases.models import Case, CaseEvent, EventKind
 from app.cases.sla_models import ClockState, SlaClock
+from app.core import formatting
 from app.core.bulk import insert_rows
 from app.extensions import db
 from app.models import utcnow
@@ -190,7 +190,7 @@ def _render(notification) -> Rendered:
     if case is None:
         return Rendered(title=label(EVENT_LABELS, notification.kind), text="")
     metric = label(METRIC_LABELS, data.get("metric"))
-    due = format_datetime(datetime.fromisoformat(data["due_at"]), "short") if data else "—"
+    due = formatting.datetime_local(datetime.fromisoformat(data["due_at"])) if data else "—"
     if notification.kind == EventKind.sla_breached:
         title = _("Deadline missed: %(code)s", code=case.code)
         text = _(

@@ -111,3 +111,52 @@ def label(mapping: dict, code: str | None) -> str:
     if code is None:
         return "—"
     return str(mapping.get(code, code))
+
+
+def person_name(user) -> str:
+    """How a person is shown: the name they go by, the e-mail only when no name is set."""
+    if user is None:
+        return "—"
+    return (user.full_name or "").strip() or user.email
+
+
+def calendar_name(calendar) -> str:
+    """A working calendar's name; the built-in "default" one is called by what it is."""
+    from app.cases.sla_models import DEFAULT_CALENDAR_NAME
+
+    if calendar.name == DEFAULT_CALENDAR_NAME:
+        return str(_l("City office hours"))
+    return calendar.name
+
+
+def _assignee_name(event) -> str:
+    """The person a case was assigned to, by name (the event stores their e-mail and id)."""
+    from app.extensions import db
+    from app.users.models import User
+
+    user_id = (event.data or {}).get("assignee_id")
+    user = db.session.get(User, user_id) if isinstance(user_id, int) else None
+    if user is not None:
+        return person_name(user)
+    return event.to_value or str(_l("nobody"))
+
+
+def event_detail(event) -> str | None:
+    """What follows an event's name in the timeline ("Assigned: Nguyễn Văn An"), or None."""
+    data = event.data or {}
+    kind = str(getattr(event.kind, "value", event.kind))
+    if kind == "status_changed":
+        detail = (
+            f"{label(STATUS_LABELS, event.from_value)} → {label(STATUS_LABELS, event.to_value)}"
+        )
+    elif kind == "transferred":
+        detail = f"{data.get('from_unit')} → {data.get('to_unit')}"
+    elif kind == "assigned":
+        detail = _assignee_name(event) if event.to_value else str(_l("nobody"))
+    elif kind in ("merged", "merged_into"):
+        detail = event.from_value or event.to_value
+    elif kind in ("sla_at_risk", "sla_breached"):
+        detail = label(METRIC_LABELS, data.get("metric"))
+    else:
+        detail = None
+    return detail

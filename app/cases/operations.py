@@ -353,6 +353,10 @@ def assign(
         raise _forbidden(
             "only supervisors assign cases to others; officers can take a case themselves"
         )
+    try:
+        workflow.check_assignment(case.status)
+    except WorkflowError as error:
+        raise CaseError(409, error.code, error.message) from error
     _check_version(case, version)
     if assignee is not None and assignee.unit_id != case.unit_id:
         raise CaseError(

@@ -106,10 +106,15 @@ def list_page(user: User, args: dict):
     """
     from app.extensions import db
 
-    filters = CaseFilters(
-        **{k: v for k, v in args.items() if k not in ("page", "per_page", "sort")},
-        sort=args["sort"] or DEFAULT_SORT,
-    )
+    filters = filters_from(args)
     statement = with_list_relations(build_query(user, filters))
     page = db.paginate(statement, page=args["page"], per_page=args["per_page"], error_out=False)
     return filters, page
+
+
+def filters_from(args: dict) -> CaseFilters:
+    """The filters of loaded list arguments (the page and its size left out)."""
+    return CaseFilters(
+        **{k: v for k, v in args.items() if k not in ("page", "per_page", "sort")},
+        sort=args["sort"] or DEFAULT_SORT,
+    )

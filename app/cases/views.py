@@ -1,14 +1,16 @@
 """The officers' queue and the case page. Thin: read the form, call one operation, redirect."""
 
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from marshmallow import ValidationError
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
+from app.cases import bulk as case_bulk
 from app.cases import labels, operations, permissions, queries, workflow
 from app.cases.models import CATEGORIES, PRIORITIES, Case, ResponseTemplate
 from app.cases.operations import CaseError
@@ -77,9 +79,15 @@ def queue():
         categories=CATEGORIES,
         priorities=PRIORITIES,
         statuses=[s.value for s in workflow.Status],
+        bulk_statuses=BULK_STATUSES,
         sorts=labels.SORT_LABELS,
         page_url=_page_url,
     )
+
+
+#: The statuses the queue can move several cases to: the moves that need no further input
+#: (rejecting needs a reason and publishing the response text, given on the case page).
+BULK_STATUSES = ("verifying", "in_progress", "waiting", "resolved", "closed")
 
 
 def _page_url(**changes) -> str:
@@ -106,40 +114,124 @@ def _colleagues(unit_id: int | None = None) -> list[User]:
 @bp.post("/cases/bulk")
 @login_required
 def bulk():
-    """Assign or move several cases at once; each is checked and reported on its own."""
-    ids = [int(v) for v in request.form.getlist("case_ids") if is_id(v)]
+    """Assign or move the selected cases, or every case the queue's filters match.
+
+    Each case is checked on its own (case_bulk.apply); the flashes say, per case, why not.
+    """
+    back = redirect(request.referrer or url_for("cases.queue"), code=303)
     action = request.form.get("action")
-    if not ids or action not in ("assign", "transition"):
-        flash(_("Choose cases and an action."), "error")
-        return redirect(request.referrer or url_for("cases.queue"), code=303)
-    done, failed = 0, []
-    for case_id in ids:
-        try:
-            case = operations.get_case_for(current_user, case_id)
-            if action == "assign":
-                assignee_id = request.form.get("assignee_id")
-                assignee = db.session.get(User, positive_int(assignee_id)) if assignee_id else None
-                operations.assign(case, assignee, current_user, version=case.version)
-            else:
-                operations.transition(
-                    case,
-                    request.form.get("to", ""),
-                    current_user,
-                    request.form.get("note") or None,
-                    version=case.version,
-                )
-            done += 1
-        except (CaseError, ValueError):
-            db.session.rollback()
-            failed.append(str(case_id))
-    if done:
-        flash(_("%(count)d case(s) updated.", count=done), "success")
-    if failed:
+    try:
+        ids = _bulk_case_ids()
+    except case_bulk.TooManyCases as error:
         flash(
-            _("%(count)d case(s) could not be changed in their current state.", count=len(failed)),
+            _(
+                "%(num)d cases match these filters; one bulk action changes at most %(max)d. "
+                "Narrow the filters.",
+                num=error.count,
+                max=case_bulk.MAX_CASES,
+            ),
             "error",
         )
-    return redirect(request.referrer or url_for("cases.queue"), code=303)
+        return back
+    except ValidationError as error:
+        _flash_error(error)
+        return back
+    if not ids or action not in case_bulk.ACTIONS:
+        flash(_("Choose cases and an action."), "error")
+        return back
+    assignee, to = None, None
+    if action == "assign":
+        raw = request.form.get("assignee_id", "")
+        if raw == "me":
+            assignee = current_user
+        elif is_id(raw):
+            assignee = db.session.get(User, int(raw))
+        if assignee is None and raw != "none":
+            flash(_("Choose whom to assign the cases to."), "error")
+            return back
+    else:
+        to = request.form.get("to", "")
+        if to not in {s.value for s in workflow.Status}:
+            flash(_("Choose the status to move the cases to."), "error")
+            return back
+    note = request.form.get("note", "").strip()[:5000] or None
+    outcome = case_bulk.apply(
+        current_user, ids, action, assignee=assignee, to=to, note=note, versions=_bulk_versions()
+    )
+    if outcome.changed:
+        flash(_("%(count)d case(s) updated.", count=len(outcome.changed)), "success")
+    for refusal in outcome.refused[:BULK_REASONS_SHOWN]:
+        flash(_refusal_text(refusal, action), "error")
+    hidden = len(outcome.refused) - BULK_REASONS_SHOWN
+    if hidden > 0:
+        flash(_("…and %(count)d more case(s) not changed.", count=hidden), "error")
+    return back
+
+
+#: Per-case reasons shown after a bulk action; the rest are counted (flashes live in the cookie).
+BULK_REASONS_SHOWN = 10
+
+
+def _bulk_case_ids() -> list[int]:
+    """The ticked cases, or with scope=filtered every case the queue's filters match."""
+    if request.form.get("scope") != "filtered":
+        return [int(v) for v in request.form.getlist("case_ids") if is_id(v)][
+            : case_bulk.MAX_CASES + 1
+        ]
+    query = request.form.get("filters", "")[:2000]
+    args = list_args_from(MultiDict(parse_qsl(query)))
+    return case_bulk.matching_ids(current_user, queries.filters_from(args))
+
+
+def _bulk_versions() -> dict[int, int]:
+    """version_<id> fields: the version of each case the user saw on the queue page."""
+    versions = {}
+    for key, value in request.form.items():
+        name, _sep, case_id = key.partition("_")
+        if name == "version" and is_id(case_id) and is_id(value):
+            versions[int(case_id)] = int(value)
+    return versions
+
+
+def _refusal_text(refusal: case_bulk.Refusal, action: str) -> str:
+    """Why one case was left as it was, in the user's language."""
+    if refusal.case_code is None:
+        return _("Case #%(id)d: not found among your units' cases.", id=refusal.case_id)
+    details, code = refusal.details, refusal.case_code
+    status = labels.label(labels.STATUS_LABELS, details.get("status"))
+    match refusal.reason:
+        case "stale_version":
+            return _("%(code)s: changed by someone else meanwhile.", code=code)
+        case "not_assignable" if details.get("status") == "closed":
+            return _("%(code)s: closed cases can't be assigned.", code=code)
+        case "not_assignable":
+            return _("%(code)s: cases in “%(status)s” can't be assigned.", code=code, status=status)
+        case "forbidden" if action == "assign":
+            return _(
+                "%(code)s: only supervisors assign cases to others; you can take a case yourself.",
+                code=code,
+            )
+        case "forbidden":
+            return _("%(code)s: your role can read this case but not change it.", code=code)
+        case "invalid_input" if action == "assign":
+            return _(
+                "%(code)s: %(person)s is not a member of the case's unit (%(unit)s).",
+                code=code,
+                person=details.get("assignee", ""),
+                unit=details["unit"].display_name(get_locale().language),
+            )
+        case "illegal_transition":
+            return _(
+                "%(code)s: a case in “%(status)s” cannot move to “%(target)s”.",
+                code=code,
+                status=status,
+                target=labels.label(labels.STATUS_LABELS, details.get("to")),
+            )
+        case "reason_required":
+            return _("%(code)s: rejecting needs a reason; reject it from its page.", code=code)
+        case "response_required":
+            return _("%(code)s: the public response is written on the case's page.", code=code)
+    return _("%(code)s: the change was refused.", code=code)
 
 
 @bp.route("/cases/new", methods=["GET", "POST"])

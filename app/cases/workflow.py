@@ -27,20 +27,26 @@ class RejectReason(StrEnum):
 
 
 S = Status
-#: status -> the statuses it may move to. Transfer is not a status change: see TRANSFERABLE.
-TRANSITIONS: dict[Status, frozenset[Status]] = {
-    S.received: frozenset({S.verifying, S.rejected}),
-    S.verifying: frozenset({S.in_progress, S.waiting, S.rejected}),
-    S.in_progress: frozenset({S.waiting, S.resolved}),
+#: status -> the statuses it may move to, the usual next step first (the case page opens it
+#: and gives it the big button). Transfer is not a status change: see TRANSFERABLE.
+NEXT_STEPS: dict[Status, tuple[Status, ...]] = {
+    S.received: (S.verifying, S.rejected),
+    S.verifying: (S.in_progress, S.waiting, S.rejected),
+    S.in_progress: (S.resolved, S.waiting),
     # Back to the status the case waited from: see check_transition's `resume_status`.
-    S.waiting: frozenset({S.in_progress, S.verifying}),
-    S.resolved: frozenset({S.responded, S.in_progress}),
-    S.responded: frozenset({S.closed, S.in_progress}),
-    S.closed: frozenset({S.in_progress}),
-    S.rejected: frozenset({S.verifying}),
+    S.waiting: (S.in_progress, S.verifying),
+    # Once resolved, the citizen is told: publishing comes before reopening.
+    S.resolved: (S.responded, S.in_progress),
+    S.responded: (S.closed, S.in_progress),
+    S.closed: (S.in_progress,),
+    S.rejected: (S.verifying,),
 }
-#: Statuses in which a case may be transferred to another unit.
-TRANSFERABLE = frozenset({S.in_progress})
+TRANSITIONS: dict[Status, frozenset[Status]] = {s: frozenset(t) for s, t in NEXT_STEPS.items()}
+#: Statuses in which a case may be transferred to another unit: a misrouted case moves on
+#: as soon as it arrives, and while it is checked or handled.
+TRANSFERABLE = frozenset({S.received, S.verifying, S.in_progress})
+#: Finished cases: nobody works them any more, so they are not assigned.
+NOT_ASSIGNABLE = frozenset({S.closed, S.rejected})
 #: Moves that reopen a finished or refused case; they start a new SLA cycle.
 REOPENINGS = frozenset(
     {
@@ -72,16 +78,21 @@ class TransitionPlan:
 
 
 def allowed_transitions(status: str, resume_status: str | None = None) -> list[Status]:
-    """The statuses a case in `status` may move to, in workflow order.
+    """The statuses a case in `status` may move to, the usual next step first.
 
     A waiting case goes back only to `resume_status`, the status it waited from
     (`in_progress` when unknown).
     """
     source = Status(status)
-    targets = TRANSITIONS[source]
     if source is S.waiting:
-        targets = {Status(resume_status or S.in_progress)}
-    return [s for s in Status if s in targets]
+        return [Status(resume_status or S.in_progress)]
+    return list(NEXT_STEPS[source])
+
+
+def primary_transition(status: str, resume_status: str | None = None) -> Status | None:
+    """The move the case page offers first, with the big button (None for none)."""
+    targets = allowed_transitions(status, resume_status)
+    return targets[0] if targets else None
 
 
 def holds_public_text(*, requires_approval: bool, actor_can_approve: bool) -> bool:
@@ -141,11 +152,21 @@ def check_transition(
 
 
 def check_transfer(status: str, reason: str | None) -> None:
-    """Transfers happen while a case is being handled, and always say why."""
+    """Transfers happen before a case is resolved (received, verifying, in progress), and
+    always say why."""
     if Status(status) not in TRANSFERABLE:
+        allowed = ", ".join(s.value for s in Status if s in TRANSFERABLE)
         raise WorkflowError(
             "illegal_transition",
-            f"a case in {status} cannot be transferred; move it to in_progress first",
+            f"a case in {status} cannot be transferred; only cases in {allowed} can",
         )
     if not (reason or "").strip():
         raise WorkflowError("reason_required", "a transfer needs a reason", "reason")
+
+
+def check_assignment(status: str) -> None:
+    """Closed and rejected cases are finished: they are not assigned (reopen them first)."""
+    if Status(status) in NOT_ASSIGNABLE:
+        raise WorkflowError(
+            "not_assignable", f"a case in {status} cannot be assigned; reopen it first"
+        )

@@ -20,6 +20,7 @@ from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
 from app.collectors.http import HttpClient, SourceError
+from app.core.validation import MAX_DATE, MAX_INT, MIN_DATE
 
 log = logging.getLogger(__name__)
 
@@ -43,9 +44,9 @@ MAX_LANGUAGE_LENGTH = 8
 MAX_AUTHOR_NAME_LENGTH = 200
 MAX_PARENT_ID_LENGTH = 255
 #: Counts are PostgreSQL `integer`s.
-MAX_COUNT = 2**31 - 1
+MAX_COUNT = MAX_INT
 #: Dates a post can carry; anything outside is a typo or a placeholder (0001-01-01, 9999-12-31).
-MIN_YEAR, MAX_YEAR = 1900, 2100
+MIN_YEAR, MAX_YEAR = MIN_DATE.year, MAX_DATE.year
 
 
 class InvalidItem(ValueError):

@@ -18,6 +18,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from app.collectors import messages
 from app.collectors.base import ConfigError
 from app.collectors.intake import store_pushed
 from app.collectors.models import SCOPES, Source, Watchlist
@@ -30,6 +31,12 @@ from app.core.validation import positive_int
 from app.extensions import csrf, db
 
 bp = Blueprint("collectors", __name__, template_folder="templates")
+
+
+@bp.context_processor
+def _source_messages():
+    return {"source_error_text": messages.error_text}
+
 
 PURPOSE_LABELS = {
     "topic_monitoring": _l("Topic monitoring"),
@@ -126,7 +133,8 @@ def update_source(source_id: int):
             if not feeds:
                 raise ValueError(_("no feed given"))
         except (ValueError, ConfigError) as error:
-            flash(_("The feed list is invalid: %(error)s", error=error), "error")
+            text = messages.error_text(str(error)) or str(error)
+            flash(_("The feed list is invalid: %(error)s", error=text), "error")
             return redirect(url_for("collectors.sources"), code=303)
         source.settings = {**(source.settings or {}), "RSS_FEEDS": feeds}
         flash(_("Feed list saved (%(count)d feeds).", count=len(feeds)), "success")

@@ -1,10 +1,11 @@
-"""Jinja helpers: local times, navigation by role, the language switcher."""
+"""Jinja helpers: local numbers and times, navigation by role, the language switcher."""
 
 from flask import Flask, request, url_for
-from flask_babel import format_datetime, get_locale
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from app.core import formatting
 from app.core.links import web_link
 
 #: (endpoint, label, roles that see it). Domains add their pages here.
@@ -56,15 +57,20 @@ def language_links() -> list[dict]:
     return links
 
 
-def local_datetime(value, format: str = "short") -> str:
-    """A UTC timestamp shown in Asia/Ho_Chi_Minh, in the user's language."""
-    if value is None:
-        return "—"
-    return format_datetime(value, format)
+#: Filters for every template: `{{ 3.43|number(1) }}`, `{{ 0.9|percent }}`,
+#: `{{ 90.5|percent(1, scale=100) }}`, `{{ moment|datetime_local }}`, `{{ day|date_local }}`.
+FILTERS = {
+    "number": formatting.number,
+    "percent": formatting.percent,
+    "datetime_local": formatting.datetime_local,
+    "localdt": formatting.datetime_local,
+    "date_local": formatting.date_local,
+    "local": formatting.local,
+}
 
 
 def init_templating(app: Flask) -> None:
-    app.jinja_env.filters["localdt"] = local_datetime
+    app.jinja_env.filters.update(FILTERS)
     app.jinja_env.filters["web_link"] = web_link
     app.context_processor(
         lambda: {

@@ -63,6 +63,20 @@ def send_notification_email(user_id: int, notification_ids: list[int]) -> int:
     return len(notifications)
 
 
+@job(queue="emails", timeout=120)
+def send_plain_email(to: str, subject: str, body: str) -> bool:
+    """Send one email to someone who is not a user (a citizen who filed a report).
+
+    A failure is logged and not retried: the page the citizen saw showed the same.
+    """
+    try:
+        mail.send_email(to, subject, body)
+    except (smtplib.SMTPException, OSError) as error:
+        log.warning("email to a citizen failed: %s", error)
+        return False
+    return True
+
+
 def _finish(notifications: list[Notification], status: EmailStatus) -> None:
     now = utcnow()
     for notification in notifications:

@@ -1,6 +1,6 @@
-"""What citizens tell the city after a public response."""
+"""What citizens tell the city after a public response, and the reporter's key to say it."""
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.cases.models import Case
@@ -27,3 +27,20 @@ class CitizenFeedback(db.Model):
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False, index=True)
 
     case: Mapped[Case] = relationship()
+
+
+class FeedbackToken(db.Model):
+    """The secret of a report's feedback link, stored as its SHA-256 (the link itself never is).
+
+    Only the person who filed the report receives the link, once; it lets them say
+    whether the problem of the case their report joined is solved.
+    """
+
+    __tablename__ = "feedback_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: The report (a citizen post); refiling the same form replaces its token.
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), unique=True)
+    #: Hex SHA-256 of the token.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)

@@ -244,12 +244,21 @@ def create_request(fmt: str):
     }
     media = [_text("media_url")] if _text("media_url") else []
     try:
-        filed = reports.file_report(fields, media)
+        # A description is optional in GeoReport v2: the service code says what it is about.
+        filed = reports.file_report(fields, media, min_length=1)
     except reports.ReportError as error:
         raise Open311Error(400, error.message) from error
+    code = filed.post.tracking_code
+    feedback_url = url_for(
+        "public.reporter_feedback", code=code, token=filed.feedback_token, _external=True
+    )
+    operations.email_feedback_link(fields["contact_email"], code, feedback_url)
     answer = {
-        "token": filed.post.tracking_code,
-        "service_notice": "Use the token to look the request up at tokens/{token}.",
+        "token": code,
+        "service_notice": "Use the token to look the request up at tokens/{token}. "
+        "Only feedback_url, given once, lets the citizen say whether the problem is solved.",
         "account_id": None,
+        # An extension: the citizen's secret link to confirm or refuse the city's solution.
+        "feedback_url": feedback_url,
     }
     return fmt_.render([answer], "service_requests", fmt, 201)

@@ -142,12 +142,16 @@ def open311_paths() -> dict:
                 },
                 "responses": {
                     **_answer(
-                        "[{token, service_notice, account_id}]",
-                        _list_of(("token", "service_notice", "account_id")),
+                        "[{token, service_notice, account_id, feedback_url}]",
+                        _list_of(("token", "service_notice", "account_id", "feedback_url")),
                         400,
                         403,
                     ),
-                    "201": {"description": "[{token, service_notice, account_id}]"},
+                    "201": {
+                        "description": "[{token, service_notice, account_id, feedback_url}]: "
+                        "feedback_url is the citizen's secret link to confirm or refuse the "
+                        "solution, given only in this answer"
+                    },
                 },
             },
         },

@@ -2,13 +2,21 @@
 
 Everything leaving this module for a public page or the Open311 API has been
 through privacy.mask_personal_data; contact details and authors never do.
+
+Only the reporter answers a response: filing hands back a secret feedback link
+(`issue_feedback_token`), and `reporter_lookup` accepts nothing else.
 """
 
+import hashlib
+import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.cases import operations as case_operations
@@ -21,13 +29,20 @@ from app.collectors.models import Post
 from app.core.text import fold
 from app.extensions import db
 from app.models import utcnow
-from app.public.models import CitizenFeedback
+from app.notifications.operations import Rendered, add_notifications, register_renderer
+from app.public.models import CitizenFeedback, FeedbackToken
 from app.public.privacy import MaskLabels, mask_personal_data
 
 #: Statuses after which the citizen may say whether the problem is solved.
 FEEDBACK_STATUSES = frozenset({Status.responded.value, Status.closed.value})
 #: Events shown on the public timeline even though they are not marked public; their notes never are.
 STATUS_EVENTS = frozenset({EventKind.created.value, EventKind.status_changed.value})
+#: Random bytes in a feedback token (256 bits: not guessable, and unrelated to the tracking code).
+TOKEN_BYTES = 32
+#: Longer "tokens" are not looked up at all.
+MAX_TOKEN_LENGTH = 100
+#: The notification the assignee and the supervisors get when a reporter reopens a case.
+REOPENED_KIND = "citizen_reopened"
 
 
 class FeedbackError(ValueError):
@@ -75,6 +90,7 @@ class PublicCase:
     latitude: float | None = None
     longitude: float | None = None
     timeline: list[PublicEvent] = field(default_factory=list)
+    #: The case waits for the reporter's answer (only the reporter's link shows the form).
     can_give_feedback: bool = False
 
     @property
@@ -178,6 +194,70 @@ def lookup(code: str) -> Lookup | None:
     return Lookup(code=canonical, case=to_public(found))
 
 
+def token_digest(token: str) -> str:
+    """How a feedback token is stored: its SHA-256 in hex (the token has 256 random bits)."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _insert():
+    return pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+
+
+def issue_feedback_token(post: Post, now: datetime | None = None) -> str:
+    """A new secret token for the report's feedback link, returned once and stored hashed.
+
+    Filing the same form again (a double submit) replaces the earlier token, so
+    only the link last shown to the reporter works.
+    """
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    values = {"post_id": post.id, "token_hash": token_digest(token), "created_at": now or utcnow()}
+    statement = _insert()(FeedbackToken).values(**values)
+    statement = statement.on_conflict_do_update(
+        index_elements=[FeedbackToken.post_id],
+        set_={"token_hash": values["token_hash"], "created_at": values["created_at"]},
+    )
+    db.session.execute(statement)
+    db.session.commit()
+    return token
+
+
+def post_for_token(token: str | None) -> Post | None:
+    """The report whose feedback link carries this token; None for any other string."""
+    if not token or len(token) > MAX_TOKEN_LENGTH:
+        return None
+    post_id = db.session.scalar(
+        select(FeedbackToken.post_id).where(FeedbackToken.token_hash == token_digest(token))
+    )
+    return db.session.get(Post, post_id) if post_id is not None else None
+
+
+@dataclass(frozen=True)
+class ReporterLookup:
+    """What the reporter's link opens: the public view, and the case it may answer (or None)."""
+
+    lookup: Lookup
+    case: Case | None
+
+
+def reporter_lookup(code: str, token: str | None) -> ReporterLookup | None:
+    """The case behind `code`, if `token` is the feedback token of a report that leads to it.
+
+    The code may be the report's own tracking code or the code of the case the
+    report joined. None when the token is unknown or belongs to another report.
+    """
+    post = post_for_token(token)
+    canonical = normalize_code(code)
+    if post is None or canonical is None:
+        return None
+    found = find_case(post.tracking_code)
+    joined = found.code if isinstance(found, Case) else None
+    if canonical not in (post.tracking_code, joined):
+        return None
+    if joined is None:
+        return ReporterLookup(Lookup(code=canonical), None)
+    return ReporterLookup(Lookup(code=canonical, case=to_public(found)), found)
+
+
 def listed_cases():
     """select(Case) of the cases the public lists show: with a public response, not refused."""
     return select(Case).where(
@@ -221,10 +301,12 @@ def browse_query(filters: BrowseFilters):
 
 
 def give_feedback(case: Case, *, is_solved: bool, score: int | None, now=None) -> CitizenFeedback:
-    """Store the citizen's answer; "not solved" reopens a responded or closed case.
+    """Store the reporter's answer; "not solved" reopens a responded or closed case.
 
-    The reopening is a status change by no user (the citizen), with a public
-    `citizen_feedback` event so the timeline says why. One answer per cycle.
+    The caller has checked the reporter's link (`reporter_lookup`). The reopening
+    is a status change by no user (the citizen), with a public `citizen_feedback`
+    event so the timeline says why, and notifications to the assignee and the
+    unit's supervisors, all in one transaction. One answer per cycle.
     """
     now = now or utcnow()
     if case.status not in FEEDBACK_STATUSES:
@@ -251,8 +333,10 @@ def give_feedback(case: Case, *, is_solved: bool, score: int | None, now=None) -
         at=now,
     )
     if not is_solved:
+        answered_cycle = case.cycle
         case_operations.reopen_for_citizen(case, now)
         feedback.reopened_case = True
+        notify_reopened(case, answered_cycle, now)
     db.session.add(feedback)
     try:
         db.session.commit()
@@ -260,6 +344,90 @@ def give_feedback(case: Case, *, is_solved: bool, score: int | None, now=None) -
         db.session.rollback()
         raise FeedbackError(_("The case changed meanwhile; please try again.")) from error
     return feedback
+
+
+def reopen_recipients(case: Case) -> set[int]:
+    """The users told of a reopening: the assignee and the supervisors of the case's unit
+    (climbing to the parent unit when it has none)."""
+    from app.cases.escalation import _Recipients
+
+    users = set(_Recipients().supervisors_of(case.unit_id)) if case.unit_id else set()
+    if case.assignee_id is not None:
+        users.add(case.assignee_id)
+    return users
+
+
+def notify_reopened(case: Case, answered_cycle: int, now: datetime) -> int:
+    """In-app notifications (emailed by the dispatcher) that the reporter reopened the case;
+    in the caller's transaction. Returns how many."""
+    key = f"reopened:{case.id}:{answered_cycle}"
+    rows = [
+        {
+            "user_id": user_id,
+            "kind": REOPENED_KIND,
+            "case_id": case.id,
+            "data": {"cycle": answered_cycle},
+            "dedupe_key": key,
+            "deliver_at": now,
+            "created_at": now,
+        }
+        for user_id in sorted(reopen_recipients(case))
+    ]
+    return add_notifications(rows)
+
+
+def _render_reopened(notification) -> Rendered:
+    case = notification.case
+    if case is None:
+        return Rendered(title=_("A citizen reopened a case"), text="")
+    return Rendered(
+        title=_("Reopened by the citizen: %(code)s", code=case.code),
+        text=_(
+            "The person who reported “%(title)s” says the problem is not solved; "
+            "the case is in progress again.",
+            title=case.title,
+        ),
+        path=f"/cases/{case.id}",
+    )
+
+
+register_renderer(REOPENED_KIND, _render_reopened)
+
+
+def email_feedback_link(to: str | None, code: str, link: str) -> bool:
+    """Queue an email with the tracking code and the feedback link to the reporter's address,
+    in the request's language; False when there is no usable address or no mail server."""
+    from app.jobs import QueueUnavailable, enqueue
+    from app.notifications.tasks import send_plain_email
+
+    to = (to or "").strip()
+    if not is_email_address(to) or not current_app.config.get("MAIL_SERVER"):
+        return False
+    subject = _("[Social Beat] Your report %(code)s", code=code)
+    body = "\n".join(
+        [
+            _("Thank you, your report was received. Your tracking code: %(code)s", code=code),
+            "",
+            _("When the city has answered, tell us whether the problem is solved with this link:"),
+            link,
+            "",
+            _("Keep this link to yourself: whoever has it can answer for you."),
+        ]
+    )
+    try:
+        enqueue(send_plain_email, to, subject, body)
+    except QueueUnavailable as error:
+        current_app.logger.warning("feedback link email not queued: %s", error)
+        return False
+    return True
+
+
+def is_email_address(value: str) -> bool:
+    """A plausible single address (no spaces, one @, a dot in the domain, at most 254 chars)."""
+    if not value or len(value) > 254 or any(c.isspace() for c in value):
+        return False
+    local, at, domain = value.rpartition("@")
+    return bool(at and local and "@" not in local and "." in domain.strip("."))
 
 
 def satisfaction_by_unit(since: datetime) -> dict[int, tuple[int, float | None, int]]:

@@ -13,6 +13,8 @@ from app.extensions import db
 from app.units.models import LOCAL_KINDS, Unit
 
 MAX_DESCRIPTION = 4000
+#: A description needs a few words: at least this many characters, runs of spaces counted once.
+MIN_DESCRIPTION = 15
 #: The form field that people never see and bots fill in.
 HONEYPOT_FIELD = "website"
 
@@ -34,6 +36,8 @@ class Filed:
     post: Post
     #: The gazetteer's reading of the place, to show the citizen what was understood.
     place: dict | None
+    #: The secret of the reporter's feedback link: shown once, stored only hashed.
+    feedback_token: str = ""
 
 
 def is_spam_trap(form: Mapping) -> bool:
@@ -59,24 +63,43 @@ def place_text(typed: str | None, ward_code: str | None) -> str:
     return ", ".join(parts)
 
 
-def file_report(fields: Mapping, media_urls: list[str] | None = None) -> Filed:
-    """Validate and submit a report; returns the stored post with its tracking code.
+def check_description(text: str, min_length: int = MIN_DESCRIPTION) -> str:
+    """The description, stripped; ReportError when it is empty, too short or too long."""
+    text = text.strip()
+    if not text:
+        raise ReportError(_("Please describe the problem."), "text")
+    if len(" ".join(text.split())) < min_length:
+        raise ReportError(
+            _(
+                "Please describe the problem in a few words (at least %(min)d characters).",
+                min=min_length,
+            ),
+            "text",
+        )
+    if len(text) > MAX_DESCRIPTION:
+        raise ReportError(
+            _("The description is longer than %(max)d characters.", max=MAX_DESCRIPTION), "text"
+        )
+    return text
+
+
+def file_report(
+    fields: Mapping, media_urls: list[str] | None = None, *, min_length: int = MIN_DESCRIPTION
+) -> Filed:
+    """Validate and submit a report; returns the stored post with its tracking code
+    and the secret token of its feedback link.
 
     `ReportError` when it cannot be filed; `ReportConflict` when its
     submission_id was already used for a different report.
 
     `fields`: text, place, ward (code), lat, lon, submission_id, contact_name,
-    contact_phone, contact_email, contact_consent.
+    contact_phone, contact_email, contact_consent. `min_length`: the shortest
+    description taken (Open311, where a description is optional, passes 1).
     """
+    from app.public.operations import issue_feedback_token
     from app.triage.pipeline import place_of
 
-    text = str(fields.get("text") or "").strip()
-    if not text:
-        raise ReportError(_("Please describe the problem."), "text")
-    if len(text) > MAX_DESCRIPTION:
-        raise ReportError(
-            _("The description is longer than %(max)d characters.", max=MAX_DESCRIPTION), "text"
-        )
+    text = check_description(str(fields.get("text") or ""), min_length)
     if fields.get("ward") and ward_by_code(fields.get("ward")) is None:
         raise ReportError(_("Unknown ward."), "ward")
     place = place_text(fields.get("place"), fields.get("ward"))
@@ -108,4 +131,5 @@ def file_report(fields: Mapping, media_urls: list[str] | None = None) -> Filed:
         raise ReportError(
             _("The report could not be filed: %(reason)s", reason=str(error))
         ) from error
-    return Filed(post=post, place=place_of(place) if place else None)
+    token = issue_feedback_token(post)
+    return Filed(post=post, place=place_of(place) if place else None, feedback_token=token)

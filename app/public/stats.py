@@ -1,4 +1,9 @@
-"""Per-unit transparency figures: counts, on-time rate, median handling time, satisfaction."""
+"""Per-unit transparency figures: counts, on-time rate, median handling time, satisfaction.
+
+The on-time rate is the SLA dashboard's (/sla, cases/dashboard.py) for the public-response
+deadline over the same period: the clocks that finished in it, met or missed, and the ones still
+running past their due time, which count as late.
+"""
 
 import statistics
 from dataclasses import dataclass
@@ -7,14 +12,35 @@ from datetime import datetime, timedelta
 from sqlalchemy import case as when
 from sqlalchemy import func, select
 
+from app.cases import dashboard
 from app.cases.models import Case
-from app.cases.sla_models import ClockState, SlaClock
 from app.cases.workflow import OPEN_STATUSES
 from app.extensions import db
 from app.public.operations import satisfaction_by_unit
 from app.units.models import Unit
 
-PERIOD_DAYS = 90
+#: The period of the figures: /sla's "30 days" (whole weeks ending today, local time).
+PERIOD_DAYS = 30
+#: The deadline the public on-time rate is about: the public response.
+ON_TIME_METRIC = "respond"
+
+
+@dataclass(frozen=True)
+class Period:
+    days: int
+    start: datetime
+    #: Exclusive: the end of today, local time.
+    end: datetime
+
+    @property
+    def last_moment(self) -> datetime:
+        return self.end - timedelta(seconds=1)
+
+
+def period(now: datetime, days: int = PERIOD_DAYS) -> Period:
+    """The period the figures cover: the same one /sla uses for `days`."""
+    buckets = dashboard.period_buckets(now, days)
+    return Period(days, buckets[0][0], buckets[-1][1])
 
 
 @dataclass
@@ -37,8 +63,9 @@ class UnitFigures:
 
 
 def unit_figures(now: datetime, days: int = PERIOD_DAYS) -> list[UnitFigures]:
-    """Figures for every unit with cases in the last `days`, most cases first."""
-    since = now - timedelta(days=days)
+    """Figures for every unit with cases in the period (`period`), most cases first."""
+    covered = period(now, days)
+    since = covered.start
     figures: dict[int, UnitFigures] = {}
 
     def row(unit_id: int) -> UnitFigures:
@@ -65,21 +92,9 @@ def unit_figures(now: datetime, days: int = PERIOD_DAYS) -> list[UnitFigures]:
         row(unit_id).responded = len(hours)
         row(unit_id).median_hours = round(statistics.median(hours), 1)
 
-    clocks = (
-        select(SlaClock.state, Case.unit_id, func.count(SlaClock.id))
-        .join(Case, SlaClock.case_id == Case.id)
-        .where(
-            SlaClock.metric == "respond",
-            SlaClock.stopped_at >= since,
-            SlaClock.state.in_((ClockState.met.value, ClockState.breached.value)),
-        )
-        .group_by(SlaClock.state, Case.unit_id)
-    )
-    for state, unit_id, count in db.session.execute(clocks):
-        if state == ClockState.met.value:
-            row(unit_id).met = count
-        else:
-            row(unit_id).breached = count
+    on_time = dashboard.on_time_counts_by_unit(covered.start, covered.end, ON_TIME_METRIC, now)
+    for unit_id, (met, breached) in on_time.items():
+        row(unit_id).met, row(unit_id).breached = met, breached
 
     for unit_id, (count, average, solved) in satisfaction_by_unit(since).items():
         item = row(unit_id)

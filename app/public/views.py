@@ -8,6 +8,7 @@ from flask import (
     Blueprint,
     abort,
     current_app,
+    make_response,
     redirect,
     render_template,
     request,
@@ -76,24 +77,54 @@ def case(code: str):
 
 
 @bp.post("/cases/<code>/feedback")
-def feedback(code: str):
-    found = operations.find_case(code)
-    if found is None or found is True:
-        return render_template("public/not_found.html", code=code), 404
-    if not ratelimit.hit("feedback", current_app.config["PUBLIC_FEEDBACK_PER_HOUR"]):
+def feedback_without_link(code: str):
+    """The open form of old: only the reporter's link may answer now."""
+    return render_template("public/feedback_invalid.html", code=code), 403
+
+
+@bp.route("/cases/<code>/feedback/<token>", methods=["GET", "POST"])
+def reporter_feedback(code: str, token: str):
+    """The reporter's secret link: the case page with the form to confirm or refuse the solution."""
+    if request.method == "POST" and not ratelimit.hit(
+        "feedback", current_app.config["PUBLIC_FEEDBACK_PER_HOUR"]
+    ):
         return render_template("public/too_many.html"), 429
+    found = operations.reporter_lookup(code, token)
+    if found is None:
+        return _private(render_template("public/feedback_invalid.html", code=code), 404)
+    if request.method == "GET":
+        return _reporter_page(found)
     solved = request.form.get("solved")
     score = request.form.get("score", type=int)
     try:
         if solved not in ("yes", "no"):
             raise operations.FeedbackError(_("Please say whether the problem is solved."))
-        operations.give_feedback(found, is_solved=solved == "yes", score=score)
+        if found.case is None:
+            raise operations.FeedbackError(_("Feedback is possible once the city has responded."))
+        operations.give_feedback(found.case, is_solved=solved == "yes", score=score)
     except operations.FeedbackError as error:
-        found_view = operations.lookup(code)
-        return render_template(
-            "public/case.html", lookup=found_view, case=found_view.case, feedback_error=str(error)
-        ), 422
-    return redirect(url_for("public.case", code=found.code, thanks=1))
+        again = operations.reporter_lookup(code, token)
+        return _reporter_page(again, feedback_error=str(error), status=422)
+    return redirect(url_for("public.case", code=found.case.code, thanks=1))
+
+
+def _reporter_page(found: operations.ReporterLookup, status: int = 200, **context):
+    page = render_template(
+        "public/case.html",
+        lookup=found.lookup,
+        case=found.lookup.case,
+        feedback_url=request.path,
+        **context,
+    )
+    return _private(page, status)
+
+
+def _private(page: str, status: int):
+    """A page whose address holds a secret: not cached, its address never sent as a referrer."""
+    response = make_response(page, status)
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
 
 
 def _local_day(value: str | None, plus_days: int = 0) -> datetime | None:
@@ -136,8 +167,9 @@ def browse():
 
 @bp.get("/units")
 def units():
+    now = utcnow()
     return render_template(
-        "public/units.html", figures=stats.unit_figures(utcnow()), days=stats.PERIOD_DAYS
+        "public/units.html", figures=stats.unit_figures(now), period=stats.period(now)
     )
 
 
@@ -165,7 +197,15 @@ def report():
         return _report_form(fresh, error=error.message, status=409)
     except reports.ReportError as error:
         return _report_form(form, error=error.message, field=error.field)
-    return render_template("public/filed.html", code=filed.post.tracking_code, place=filed.place)
+    code = filed.post.tracking_code
+    link = url_for(
+        "public.reporter_feedback", code=code, token=filed.feedback_token, _external=True
+    )
+    emailed = operations.email_feedback_link(form.get("contact_email"), code, link)
+    page = render_template(
+        "public/filed.html", code=code, place=filed.place, feedback_link=link, emailed=emailed
+    )
+    return _private(page, 200)
 
 
 def _report_form(values, error=None, field=None, status=None):
@@ -177,6 +217,7 @@ def _report_form(values, error=None, field=None, status=None):
         error_field=field,
         wards=_wards(),
         honeypot=reports.HONEYPOT_FIELD,
+        min_description=reports.MIN_DESCRIPTION,
     ), status
 
 

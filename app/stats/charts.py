@@ -9,12 +9,15 @@ import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from xml.etree import ElementTree
 
 import pygal
 from markupsafe import Markup
 from pygal.colors import darken
 from pygal.style import Style
+
+from app.core import formatting
 
 #: The app's palette (app.css): brand blue first, then colours that stay apart for colour-blind readers.
 COLOURS = ("#0b5cad", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9", "#7a5195", "#57606a")
@@ -60,6 +63,8 @@ def _config(title: str, **options) -> dict:
         "truncate_label": 24,
         "x_label_rotation": options.pop("x_label_rotation", 0),
         "no_data_text": options.pop("no_data_text", "—"),
+        # Axis and value labels in the user's language: 3,5 in Vietnamese, 3.5 in English.
+        "value_formatter": _fmt,
         **options,
     }
 
@@ -132,18 +137,27 @@ def _describe(labels: Sequence[str], series: dict[str, Sequence[float | None]]) 
     parts = []
     for name, values in series.items():
         pairs = ", ".join(
-            f"{label}: {_fmt(value)}" for label, value in zip(labels, values, strict=False)
+            f"{label}: {_fmt(value)}"
+            for label, value in zip(_x_labels(labels), values, strict=False)
         )
         parts.append(f"{name} — {pairs}")
     return "; ".join(parts)
 
 
 def _fmt(value: float | None) -> str:
+    """A figure as the user's language writes it, with at most one decimal."""
     if value is None:
         return "—"
     if isinstance(value, float) and not value.is_integer():
-        return f"{value:.1f}"
-    return str(int(value))
+        return formatting.number(value, 1, minimum=1)
+    return formatting.number(int(value))
+
+
+def _x_labels(labels: Sequence) -> list[str]:
+    """Axis labels as text; days (date objects) in the local short form, never ISO."""
+    return [
+        formatting.axis_label(label) if isinstance(label, date) else str(label) for label in labels
+    ]
 
 
 def _thin_x_labels(labels: Sequence[str], options: dict) -> None:
@@ -176,7 +190,7 @@ def bar_chart(
     if not horizontal:
         _thin_x_labels(labels, options)
     chart = kind(**_config(title, y_title=y_title, **options))
-    chart.x_labels = [str(label) for label in labels]
+    chart.x_labels = _x_labels(labels)
     for name, values in series.items():
         chart.add(name, list(values))
     return _finish(chart, title, _describe(labels, series))
@@ -194,7 +208,7 @@ def line_chart(
     _thin_x_labels(labels, options)
     options.setdefault("show_legend", len(series) > 1)
     chart = pygal.Line(**_config(title, y_title=y_title, allow_interruptions=True, **options))
-    chart.x_labels = [str(label) for label in labels]
+    chart.x_labels = _x_labels(labels)
     for name, values in series.items():
         chart.add(name, list(values))
     return _finish(chart, title, _describe(labels, series))

@@ -102,6 +102,9 @@ def xlsx_bytes(sheets: Sequence[tuple[str, Columns, Iterable]]) -> bytes:
             for cell in sheet[sheet.max_row]:
                 if isinstance(cell.value, datetime):
                     cell.number_format = "yyyy-mm-dd hh:mm"
+                elif isinstance(cell.value, float):
+                    # A number stays a number; the spreadsheet shows it with the reader's separators.
+                    cell.number_format = "#,##0.0#"
                 elif cell.data_type == "f":  # text starting with "=": kept as text
                     cell.data_type = "s"
         for i, width in enumerate(widths, start=1):

@@ -33,6 +33,7 @@ from app.cases.labels import CATEGORY_LABELS
 from app.cases.models import CATEGORIES, Case
 from app.cases.permissions import visible_unit_ids
 from app.cases.workflow import OPEN_STATUSES
+from app.core import formatting
 from app.core.validation import check_date
 from app.extensions import db
 from app.models import utcnow
@@ -242,15 +243,15 @@ def period_starts(scope: Scope, period: str) -> list[date]:
 
 def period_label(start: date, period: str) -> str:
     if period == "week":
-        return str(_l("Week of %(date)s", date=format_date(start, "medium")))
+        return str(_l("Week of %(date)s", date=formatting.date_local(start)))
     if period == "month":
         return format_date(start, "LLLL yyyy")
-    return format_date(start, "medium")
+    return formatting.date_local(start)
 
 
 def period_short_label(start: date, period: str) -> str:
-    """A compact label for chart axes: 07/12/26, or 12/2026 for a month."""
-    return format_date(start, "MM/yyyy" if period == "month" else "short")
+    """A compact label for chart axes: 07/12 or 7 Dec; 12/2026 or Dec 2026 for a month."""
+    return formatting.axis_label(start, "month" if period == "month" else "day")
 
 
 def _local_period(moment: datetime, period: str) -> date:

@@ -5,7 +5,7 @@ or hand the whole table over as CSV/XLSX with ?format=csv|xlsx.
 """
 
 from flask import abort, render_template, request, url_for
-from flask_babel import format_date, get_locale
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -13,6 +13,7 @@ from sqlalchemy import select
 from app.cases.labels import CATEGORY_LABELS
 from app.cases.models import CATEGORIES
 from app.cases.permissions import visible_unit_ids
+from app.core import formatting
 from app.extensions import db
 from app.stats import charts, export, handling
 from app.stats.handling import StatsError
@@ -181,8 +182,8 @@ def handling_time():
             "stats/handling_time.html",
             query=query,
             result=result,
-            first_text=format_date(query.scope.first_day, "medium"),
-            last_text=format_date(query.scope.last_day, "medium"),
+            first_text=formatting.date_local(query.scope.first_day),
+            last_text=formatting.date_local(query.scope.last_day),
             rows=shown,
             page=page,
             pages=pages,

@@ -13,10 +13,10 @@ that is not a data: URI. Fonts are the system's DejaVu, which covers Vietnamese.
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from flask import current_app, render_template, url_for
-from flask_babel import force_locale, format_datetime, format_decimal, get_locale
+from flask_babel import force_locale, get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
@@ -31,6 +31,7 @@ from app.cases.labels import (
     STATUS_LABELS,
     label,
 )
+from app.core import formatting
 from app.core.links import web_link
 from app.stats import charts
 from app.stats.export import xlsx_bytes
@@ -59,6 +60,9 @@ FIGURE_LABELS = {
     "sources": _l("Newspapers"),
     "not_relevant": _l("Articles left out (not about the city's affairs)"),
     "new_cases": _l("New cases"),
+    "new_cases_posts": _l("opened from collected posts"),
+    "new_cases_direct": _l("opened from citizens' reports"),
+    "new_cases_filed": _l("filed by staff or imported"),
     "posts": _l("Posts and reports collected"),
     "posts_press": _l("from the press"),
     "posts_social": _l("from social media"),
@@ -168,13 +172,13 @@ class View:
     def period_text(self) -> str:
         return _(
             "From %(start)s to %(end)s",
-            start=format_datetime(self.period_start, "short"),
-            end=format_datetime(self.period_end, "short"),
+            start=formatting.datetime_local(self.period_start),
+            end=formatting.datetime_local(self.period_end),
         )
 
     @property
     def generated_text(self) -> str:
-        return _("Made on %(time)s", time=format_datetime(self.generated_at, "short"))
+        return _("Made on %(time)s", time=formatting.datetime_local(self.generated_at))
 
 
 def view(report: Report, locale: str | None = None) -> View:
@@ -212,8 +216,8 @@ def report_title(report: Report) -> str:
         return _("Report on the topic “%(topic)s”", topic=params["topic"])
     return _(
         "Report from %(start)s to %(end)s",
-        start=format_datetime(report.period_start, "short"),
-        end=format_datetime(report.period_end, "short"),
+        start=formatting.datetime_local(report.period_start),
+        end=formatting.datetime_local(report.period_end),
     )
 
 
@@ -258,14 +262,15 @@ def _more_note(shown: int, total: int) -> str | None:
 
 
 def _summary(raw: dict) -> Section:
+    figures = raw.get("figures", {})
     rows = [
-        # "posts_press", "mentions_social"…: a part of the figure above, shown indented.
+        # "posts_press", "new_cases_filed"…: a part of the figure above, shown indented.
         {
             "label": str(FIGURE_LABELS.get(key, key)),
             "value": value,
-            "_part": key.rpartition("_")[2] in CHANNEL_LABELS,
+            "_part": key.startswith("new_cases_") or key.rpartition("_")[2] in CHANNEL_LABELS,
         }
-        for key, value in raw.get("figures", {}).items()
+        for key, value in figures.items()
     ]
     return Section(
         "summary",
@@ -273,6 +278,32 @@ def _summary(raw: dict) -> Section:
         [Column("label", _("Figure")), Column("value", _("Value"), "number")],
         rows,
         layout="figures",
+        note=_new_cases_note(figures),
+    )
+
+
+def _new_cases_note(figures: dict) -> str | None:
+    """How the new cases and the posts fit together (evening reports made since it is counted)."""
+    if "new_cases_filed" not in figures:
+        return None
+    return " ".join(
+        (
+            ngettext(
+                "%(num)d new case: %(posts)d opened from posts collected, %(direct)d from "
+                "citizens' reports, %(filed)d filed by staff or imported.",
+                "%(num)d new cases: %(posts)d opened from posts collected, %(direct)d from "
+                "citizens' reports, %(filed)d filed by staff or imported.",
+                figures["new_cases"],
+                posts=figures["new_cases_posts"],
+                direct=figures["new_cases_direct"],
+                filed=figures["new_cases_filed"],
+            ),
+            _(
+                "A case gathers every post about the same problem, and a case filed by staff "
+                "has no collected post, so posts and new cases are not the same count; each "
+                "case's public response is counted once."
+            ),
+        )
     )
 
 
@@ -560,7 +591,7 @@ def _overdue(raw: dict) -> Section:
             {_("Overdue"): [r["count"] for r in top]},
         )
     as_of = _dt(raw.get("as_of"))
-    notes = [_("As of %(time)s.", time=format_datetime(as_of, "short"))] if as_of else []
+    notes = [_("As of %(time)s.", time=formatting.datetime_local(as_of))] if as_of else []
     more = _more_note(len(rows), raw.get("total", 0))
     if more:
         notes.append(more)
@@ -584,7 +615,7 @@ def _mentions_over_time(raw: dict) -> Section:
     series = raw.get("series", {})
     rows = []
     for i, day in enumerate(labels):
-        row = {"day": day}
+        row = {"day": _day(day)}
         for channel in CHANNEL_LABELS:
             row[channel] = series.get(channel, [0] * len(labels))[i]
         row["total"] = sum(row[c] for c in CHANNEL_LABELS)
@@ -593,7 +624,7 @@ def _mentions_over_time(raw: dict) -> Section:
     if any(row["total"] for row in rows):
         chart = charts.line_chart(
             str(SECTION_TITLES["mentions_over_time"]),
-            labels,
+            [row["day"] for row in rows],
             {str(CHANNEL_LABELS[c]): [r[c] for r in rows] for c in CHANNEL_LABELS},
             **_counts([r[c] for r in rows for c in CHANNEL_LABELS]),
         )
@@ -803,16 +834,26 @@ def cell_text(value, kind: str = "text") -> str:
     if value is None or value == "":
         return "—"
     if isinstance(value, datetime):
-        return format_datetime(value, "short")
+        return formatting.datetime_local(value)
+    if isinstance(value, date):
+        return formatting.date_local(value)
     if kind == "hours" and isinstance(value, int | float):
-        return format_decimal(value, "#,##0.0")
+        return formatting.number(value, 1, minimum=1)
     if kind == "ratio" and isinstance(value, int | float):
-        return "×" + format_decimal(value, "#,##0.0")
+        return "×" + formatting.number(value, 1, minimum=1)
     if isinstance(value, bool):
         return _("Yes") if value else _("No")
     if isinstance(value, int | float):
-        return format_decimal(value)
+        return formatting.number(value)
     return str(value)
+
+
+def _day(label: str):
+    """A period label: an ISO day becomes a date (shown the local way), an hour stays text."""
+    try:
+        return date.fromisoformat(label)
+    except (TypeError, ValueError):
+        return label
 
 
 def _case_href(in_app: bool):

@@ -18,12 +18,12 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from app.core import formatting
 from app.extensions import db
 from app.jobs import QueueUnavailable, enqueue, job, periodic
 from app.models import utcnow
@@ -379,7 +379,7 @@ def send_report_emails(report_id: int) -> int:
 def compose(report: Report) -> tuple[str, str]:
     """The subject and plain-text body, in the current (forced) language."""
     view = render.view(report)
-    day = format_date(report.period_end, "short")
+    day = formatting.date_local(report.period_end)
     subject = f"[Social Beat] {view.title} — {day}"
     lines = [view.title, view.period_text, ""]
     for section in view.sections:

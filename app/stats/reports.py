@@ -5,8 +5,10 @@ Three kinds (ReportKind):
 - the morning digest (bản tin điểm báo): the press articles of the last 24 h, grouped by topic
   (the case they were linked to, else their category, else a keyword cluster), each topic with
   its linked cases;
-- the evening report (báo cáo tổng hợp dư luận): hot topics, new cases by category and by ward,
-  the SLA deadlines missed, the public responses published, and what is still overdue;
+- the evening report (báo cáo tổng hợp dư luận): hot topics, new cases by category, by ward and
+  by origin (opened from collected posts, from citizens' reports, or filed by staff and
+  imported), the SLA deadlines missed, the public responses published (each case once, however
+  many public notes follow), and what is still overdue;
 - custom: one topic (a keyword), one case (by its code) or a date range.
 
 The snapshot keeps codes, ids, numbers and ISO 8601 UTC times — never translated text — so that
@@ -28,6 +30,7 @@ from sqlalchemy.orm import selectinload
 from app.cases import permissions
 from app.cases.models import CATEGORIES, Case, CaseEvent, EventKind
 from app.cases.sla_models import ClockState, SlaClock
+from app.cases.workflow import Status
 from app.collectors.models import Post
 from app.core.text import fold
 from app.extensions import db
@@ -355,11 +358,17 @@ def evening_report_sections(
     responses = responses_published(start, end)
     overdue = still_overdue(now)
     channels = posts_by_channel(start, end)
+    new_cases = sum(row["count"] for row in by_category)
+    origins = new_cases_by_origin(start, end)
     return [
         {
             "type": "summary",
             "figures": {
-                "new_cases": sum(row["count"] for row in by_category),
+                "new_cases": new_cases,
+                # The parts of new_cases: they add up to it.
+                "new_cases_posts": origins["posts"],
+                "new_cases_direct": origins["direct"],
+                "new_cases_filed": new_cases - origins["posts"] - origins["direct"],
                 "posts": sum(channels.values()),
                 **{f"posts_{channel}": channels.get(channel, 0) for channel in CHANNELS},
                 "sla_breaches": breaches["total"],
@@ -397,6 +406,28 @@ def new_cases_by_category(start: datetime, end: datetime) -> list[dict]:
             rows, key=lambda r: (-r[1], CATEGORIES.index(r[0]) if r[0] in CATEGORIES else 99)
         )
     ]
+
+
+def new_cases_by_origin(start: datetime, end: datetime) -> dict[str, int]:
+    """New cases that triage opened from a collected post: {"posts": press, social media and
+    imported posts, "direct": citizens' reports}, by the channel of the case's first post.
+
+    The other new cases were filed by staff (web, API) or loaded: the caller counts them as the
+    rest, so the parts always add up to the new cases.
+    """
+    opened_by_triage = select(Case.id).where(
+        Case.created_at >= start, Case.created_at < end, Case.created_by_id.is_(None)
+    )
+    first_channel: dict[int, str] = {}
+    rows = db.session.execute(
+        select(Post.case_id, Post.channel)
+        .where(Post.case_id.in_(opened_by_triage))
+        .order_by(Post.case_id, Post.collected_at, Post.id)
+    )
+    for case_id, channel in rows:
+        first_channel.setdefault(case_id, channel)
+    direct = sum(1 for channel in first_channel.values() if channel == "direct")
+    return {"posts": len(first_channel) - direct, "direct": direct}
 
 
 def new_cases_by_ward(start: datetime, end: datetime) -> list[dict]:
@@ -457,35 +488,40 @@ def sla_breaches(start: datetime, end: datetime) -> dict:
 
 
 def responses_published(start: datetime, end: datetime) -> dict:
-    """Public responses published in the window: one per publication, from the timeline."""
-    condition = and_(
-        CaseEvent.kind == EventKind.public_reply.value,
-        CaseEvent.is_public.is_(True),
-        CaseEvent.created_at >= start,
-        CaseEvent.created_at < end,
-    )
-    total = db.session.scalar(select(func.count()).select_from(CaseEvent).where(condition))
-    events = list(
-        db.session.scalars(
-            select(CaseEvent)
-            .where(condition)
-            .options(selectinload(CaseEvent.case).selectinload(Case.unit))
-            .order_by(CaseEvent.created_at, CaseEvent.id)
-            .limit(MAX_ROWS)
+    """Cases whose public response was published in the window, each once (its first response
+    in the window): the move to "responded" on the timeline. Public notes written afterwards
+    are public_reply events too, but not responses."""
+    first_response = (
+        select(CaseEvent.case_id, func.min(CaseEvent.created_at).label("responded_at"))
+        .where(
+            CaseEvent.kind == EventKind.status_changed.value,
+            CaseEvent.to_value == Status.responded.value,
+            CaseEvent.created_at >= start,
+            CaseEvent.created_at < end,
         )
+        .group_by(CaseEvent.case_id)
+        .subquery()
     )
-    _load_wards([e.case for e in events])
+    total = db.session.scalar(select(func.count()).select_from(first_response))
+    answered = db.session.execute(
+        select(Case, first_response.c.responded_at)
+        .join(first_response, first_response.c.case_id == Case.id)
+        .options(selectinload(Case.unit))
+        .order_by(first_response.c.responded_at, Case.id)
+        .limit(MAX_ROWS)
+    ).all()
+    _load_wards([case for case, _ in answered])
     return {
         "total": total,
         "rows": [
             {
-                "case": _case_ref(event.case),
-                "responded_at": _iso(event.created_at),
+                "case": _case_ref(case),
+                "responded_at": _iso(responded_at),
                 "hours_since_opened": round(
-                    (event.created_at - event.case.created_at).total_seconds() / 3600, 1
+                    (responded_at - case.created_at).total_seconds() / 3600, 1
                 ),
             }
-            for event in events
+            for case, responded_at in answered
         ],
     }
 

@@ -4,7 +4,7 @@ Filters live in the URL (GET forms); every table downloads as CSV or XLSX with
 ?format=csv|xlsx&table=NAME, and ?format=xlsx alone gives all tables of the page in one workbook.
 """
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from flask import Response, abort, flash, render_template, request, url_for
 from flask_babel import gettext as _
@@ -14,6 +14,7 @@ from sqlalchemy import select
 from app.cases import permissions
 from app.cases.labels import CATEGORY_LABELS, STATUS_LABELS
 from app.cases.models import Case
+from app.core import formatting
 from app.core.links import web_link
 from app.extensions import db
 from app.models import utcnow
@@ -33,6 +34,22 @@ def _dt(value: str | None) -> datetime | None:
 
 def _local_date(moment: datetime) -> str:
     return moment.astimezone(trends.LOCAL_TZ).date().isoformat()
+
+
+def _period_start(period: dict) -> date | datetime:
+    """A chart period as a local day (its label is an ISO day) or, for hours, its UTC start."""
+    try:
+        return date.fromisoformat(period["label"])
+    except ValueError:
+        return _dt(period["start"])
+
+
+def _axis(periods: list[dict]) -> list[str]:
+    """Chart-axis labels in the user's language ("04/12", "4 Dec"), not ISO days."""
+    return [
+        formatting.axis_label(start, "hour" if isinstance(start, datetime) else "day")
+        for start in map(_period_start, periods)
+    ]
 
 
 def _filter_args() -> dict:
@@ -91,7 +108,7 @@ def _trend_tables(hot: dict, spikes: list, sentiment: dict, volume: dict) -> dic
     ]
     sentiment_rows = [
         {
-            "label": period["label"],
+            "label": _period_start(period),
             **period["counts"],
             "total": period["total"],
             **{f"{key}_share": period["shares"][key] for key in trends.SENTIMENTS},
@@ -99,7 +116,7 @@ def _trend_tables(hot: dict, spikes: list, sentiment: dict, volume: dict) -> dic
         for period in sentiment["periods"]
     ]
     volume_rows = [
-        {"label": period["label"], **period["counts"], "total": period["total"]}
+        {"label": _period_start(period), **period["counts"], "total": period["total"]}
         for period in volume["periods"]
     ]
     return {
@@ -188,7 +205,7 @@ def trends_dashboard():
     download = _export(tables, "trends")
     if download is not None:
         return download
-    labels = [period["label"] for period in sentiment["periods"]]
+    labels = _axis(sentiment["periods"])
     sentiment_chart = charts.bar_chart(
         _("Sentiment share by day (%)"),
         labels,
@@ -201,7 +218,7 @@ def trends_dashboard():
     )
     volume_chart = charts.line_chart(
         _("Posts by channel and day"),
-        [period["label"] for period in volume["periods"]],
+        _axis(volume["periods"]),
         {
             str(trends.CHANNEL_LABELS[key]): [p["counts"][key] for p in volume["periods"]]
             for key in trends.CHANNELS
@@ -243,7 +260,7 @@ def _spread_tables(result: dict) -> dict:
     ]
     volume_rows = [
         {
-            "label": bucket["label"],
+            "label": _period_start(bucket),
             **{key: result["series"][key][i] for key in trends.CHANNELS},
         }
         for i, bucket in enumerate(result["buckets"])
@@ -320,7 +337,7 @@ def spread_page():
     if result and result["buckets"]:
         chart = charts.line_chart(
             _("Posts by channel over time"),
-            [bucket["label"] for bucket in result["buckets"]],
+            _axis(result["buckets"]),
             {str(trends.CHANNEL_LABELS[key]): result["series"][key] for key in trends.CHANNELS},
         )
     reach_chart = None

@@ -11,7 +11,7 @@ from app.core.validation import positive_int, whole_number
 from app.extensions import db
 from app.triage.models import RoutingRule
 from app.triage.reasons import localise
-from app.triage.review import ReviewError, decide, review_queue
+from app.triage.review import ReviewError, decide, review_queue, ward_choices
 from app.triage.routing import ensure_default_rules
 from app.units.models import LOCAL_KINDS, Unit
 
@@ -44,7 +44,10 @@ def review():
         error_out=False,
     )
     return render_template(
-        "triage/review.html", page=page, categories=CATEGORIES, wards=_local_units()
+        "triage/review.html",
+        page=page,
+        categories=CATEGORIES,
+        choices=ward_choices(page.items, _local_units()),
     )
 
 
@@ -64,7 +67,7 @@ def review_post(post_id: int):
         )
     except ReviewError as error:
         db.session.rollback()
-        flash(_("Not saved: %(reason)s", reason=str(error)), "error")
+        flash(_("Not saved: %(reason)s", reason=str(error.user_message)), "error")
     else:
         flash(_("Decision saved; it will also teach the next model."), "success")
     return redirect(url_for("triage.review"), code=303)

@@ -1,4 +1,5 @@
-"""A citizen files a report on the public portal, follows it by code, and confirms it is solved."""
+"""A citizen files a report on the public portal, follows it by code, and confirms it is solved
+with the feedback link shown when filing."""
 
 import pytest
 
@@ -36,6 +37,8 @@ def test_citizen_reports_follows_and_confirms_solved(
     page.get_by_role("button", name="Gửi phản ánh").click()
     code = page.get_by_test_id("tracking-code").inner_text().strip()
     assert code.startswith("HCM-")
+    feedback_link = page.get_by_test_id("feedback-link").get_attribute("href")
+    assert feedback_link.startswith(f"{live_server}/public/cases/{code}/feedback/")
 
     post = db.session.scalar(db.select(Post).where(Post.tracking_code == code))
     triage_posts([post.id])
@@ -57,6 +60,9 @@ def test_citizen_reports_follows_and_confirms_solved(
     assert page.get_by_test_id("public-response").inner_text() == (
         "Đã nạo vét cống thoát nước, đường hết ngập."
     )
+    # Anyone with the code sees the answer; only the reporter's link can say whether it worked.
+    assert page.get_by_role("button", name="Có, đã được giải quyết").count() == 0
+    page.goto(feedback_link)
     page.get_by_label("5 – rất hài lòng").check()
     page.get_by_role("button", name="Có, đã được giải quyết").click()
     page.get_by_text("Cảm ơn bạn đã góp ý.").wait_for()

@@ -311,3 +311,36 @@ def test_response_approval_through_the_api(
     )
     assert approved.status_code == 200
     assert approved.get_json()["status"] == "responded"
+
+
+def test_get_by_tracking_code_answers_like_the_id(client, officer_headers, create_case):
+    case = create_case("verifying")
+    by_id = client.get(f"/api/v1/cases/{case.id}", headers=_h(officer_headers))
+
+    by_code = client.get(f"/api/v1/cases/{case.code}", headers=_h(officer_headers))
+    as_typed = client.get(
+        f"/api/v1/cases/{case.code.lower().replace('-', '')}", headers=_h(officer_headers)
+    )
+
+    assert by_code.status_code == 200
+    assert by_code.get_json() == by_id.get_json()
+    assert as_typed.get_json()["id"] == case.id
+
+
+def test_get_by_tracking_code_keeps_the_access_rules_and_json_errors(
+    client, create_user, api_token, create_case
+):
+    case = create_case(unit_code="SO-XD")
+    stranger = api_token(create_user("officer", unit_code="27478"))
+    owner = api_token(create_user("officer", unit_code="SO-XD"))
+
+    hidden = client.get(f"/api/v1/cases/{case.code}", headers=stranger)
+    unknown = client.get("/api/v1/cases/HCM-0000-00000", headers=owner)
+    garbage = client.get("/api/v1/cases/not-a-code", headers=owner)
+    no_token = client.get(f"/api/v1/cases/{case.code}")
+
+    for response in (hidden, unknown, garbage):
+        assert response.status_code == 404
+        assert response.get_json() == {"code": "not_found", "message": "no such case", "errors": {}}
+    assert no_token.status_code == 401
+    assert no_token.get_json()["code"] == "unauthorized"

@@ -4,7 +4,8 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
-from app.cases import operations
+from app.cases import bulk as case_bulk
+from app.cases import operations, queries
 from app.cases.models import Case, CaseEvent
 from app.cases.operations import CaseError
 from app.extensions import db
@@ -261,3 +262,98 @@ def test_the_timeline_cannot_be_rewritten_in_postgresql(create_case):
             db.session.execute(text(statement), {"id": case.id})
         db.session.rollback()
     assert len(db.session.get(Case, case.id).events) == 1
+
+
+@pytest.mark.parametrize("status", ["received", "verifying"])
+def test_a_misrouted_case_is_transferred_before_it_is_verified_and_started(
+    create_case, create_user, unit_by_code, status
+):
+    officer = create_user("officer")
+    case = create_case(status, actor=officer)
+
+    operations.transfer(case, unit_by_code("27478"), officer, "Sai địa bàn", version=case.version)
+
+    db.session.expire_all()
+    case = db.session.get(Case, case.id)
+    assert (case.unit.code, case.status) == ("27478", status)
+    assert _kinds(case)[-1] == ("transferred", "SO-XD", "27478")
+
+
+def test_a_resolved_case_is_not_transferred(create_case, create_user, unit_by_code):
+    officer = create_user("officer")
+    case = create_case("resolved", actor=officer)
+
+    with pytest.raises(CaseError) as error:
+        operations.transfer(case, unit_by_code("27478"), officer, "Sai", version=case.version)
+
+    assert (error.value.status, error.value.code) == (409, "illegal_transition")
+
+
+def test_a_closed_case_is_not_assigned(create_case, create_user):
+    supervisor = create_user("supervisor")
+    officer = create_user("officer")
+    case = create_case("closed")
+
+    with pytest.raises(CaseError) as error:
+        operations.assign(case, officer, supervisor, version=case.version)
+
+    assert (error.value.status, error.value.code) == (409, "not_assignable")
+    assert db.session.get(Case, case.id).assignee_id is None
+
+
+def test_bulk_assign_changes_what_it_may_and_says_per_case_why_not(create_case, create_user):
+    supervisor = create_user("supervisor")
+    officer = create_user("officer")
+    fresh, closed, changed = create_case(), create_case("closed"), create_case()
+    other_unit = create_case(unit_code="27478")
+    seen_version = changed.version
+    operations.transition(changed, "verifying", supervisor, version=changed.version)
+
+    outcome = case_bulk.apply(
+        supervisor,
+        [fresh.id, closed.id, changed.id, other_unit.id],
+        "assign",
+        assignee=officer,
+        versions={changed.id: seen_version},
+    )
+
+    assert outcome.changed == [fresh.code]
+    assert [(r.case_code, r.reason) for r in outcome.refused] == [
+        (closed.code, "not_assignable"),
+        (changed.code, "stale_version"),
+        (None, "not_found"),
+    ]
+    db.session.expire_all()
+    assert db.session.get(Case, fresh.id).assignee_id == officer.id
+    assert db.session.get(Case, fresh.id).events[-1].kind == "assigned"
+    assert [db.session.get(Case, c.id).assignee_id for c in (closed, changed, other_unit)] == [
+        None,
+        None,
+        None,
+    ]
+
+
+def test_bulk_assign_to_someone_outside_the_cases_unit_says_so(create_case, create_user):
+    supervisor = create_user("supervisor", unit_code="UBND-TP")
+    ward_officer = create_user("officer", unit_code="27478")
+    case = create_case(unit_code="SO-XD")
+
+    outcome = case_bulk.apply(supervisor, [case.id], "assign", assignee=ward_officer)
+
+    assert outcome.changed == []
+    assert outcome.refused[0].reason == "invalid_input"
+    assert outcome.refused[0].details["unit"].code == "SO-XD"
+
+
+def test_select_all_reaches_every_matching_case_of_the_users_units_only(create_case, create_user):
+    officer = create_user("officer", unit_code="27478")
+    mine = [create_case(unit_code="27478", priority="P2") for _ in range(23)]
+    create_case(unit_code="27478", priority="P3")
+    create_case(unit_code="SO-XD", priority="P2")
+
+    ids = case_bulk.matching_ids(officer, queries.CaseFilters(priority=["P2"]))
+    # Naming another unit in the filters does not widen the officer's scope.
+    other = case_bulk.matching_ids(officer, queries.CaseFilters(unit="SO-XD"))
+
+    assert sorted(ids) == sorted(c.id for c in mine)
+    assert other == []

@@ -8,8 +8,10 @@ from app.cases.workflow import (
     Status,
     WorkflowError,
     allowed_transitions,
+    check_assignment,
     check_transfer,
     check_transition,
+    primary_transition,
 )
 
 ALLOWED = {
@@ -107,22 +109,56 @@ def test_ordinary_moves_are_not_reopenings():
     assert not check_transition("waiting", "in_progress").is_reopening
 
 
-def test_transfer_needs_in_progress_and_a_reason():
-    check_transfer("in_progress", "Thuộc thẩm quyền phường")
+@pytest.mark.parametrize("status", ["received", "verifying", "in_progress"])
+def test_transfer_is_allowed_before_the_case_is_resolved_with_a_reason(status):
+    # A misrouted new case moves on at once, without being verified and started first.
+    check_transfer(status, "Thuộc thẩm quyền phường")
     with pytest.raises(WorkflowError) as error:
-        check_transfer("in_progress", "  ")
+        check_transfer(status, "  ")
     assert error.value.code == "reason_required"
-    for status in (
-        "received",
-        "verifying",
-        "waiting",
-        "resolved",
-        "responded",
-        "closed",
-        "rejected",
-    ):
-        with pytest.raises(WorkflowError):
-            check_transfer(status, "lý do")
+
+
+@pytest.mark.parametrize("status", ["waiting", "resolved", "responded", "closed", "rejected"])
+def test_transfer_is_refused_once_handled_or_finished(status):
+    with pytest.raises(WorkflowError) as error:
+        check_transfer(status, "lý do")
+    assert error.value.code == "illegal_transition"
+
+
+@pytest.mark.parametrize(
+    ("status", "primary"),
+    [
+        ("received", "verifying"),
+        ("verifying", "in_progress"),
+        ("in_progress", "resolved"),
+        ("resolved", "responded"),
+        ("responded", "closed"),
+        ("closed", "in_progress"),
+        ("rejected", "verifying"),
+    ],
+)
+def test_the_usual_next_step_comes_first(status, primary):
+    assert primary_transition(status) == primary
+    assert allowed_transitions(status)[0] == primary
+
+
+def test_after_resolving_publishing_comes_before_reopening():
+    assert allowed_transitions("resolved") == [Status.responded, Status.in_progress]
+    assert allowed_transitions("responded") == [Status.closed, Status.in_progress]
+
+
+@pytest.mark.parametrize("status", ["closed", "rejected"])
+def test_finished_cases_are_not_assigned(status):
+    with pytest.raises(WorkflowError) as error:
+        check_assignment(status)
+    assert error.value.code == "not_assignable"
+
+
+@pytest.mark.parametrize(
+    "status", ["received", "verifying", "in_progress", "waiting", "resolved", "responded"]
+)
+def test_open_and_answered_cases_are_assigned(status):
+    check_assignment(status)
 
 
 def test_unknown_status_is_refused():

@@ -37,6 +37,32 @@ def file_report(client, uploads):
     return submit
 
 
+@pytest.fixture
+def reporter_link(app_context):
+    """Factory: a citizen report joined to `case`, with its secret feedback link (a path)."""
+    from app.cases.codes import new_code
+    from app.collectors.models import Post
+    from app.extensions import db
+    from app.models import utcnow
+    from app.public.operations import issue_feedback_token
+
+    def make(case, code: str | None = None) -> str:
+        post = Post(
+            source="citizen",
+            external_id=f"reporter-{case.id}-{utcnow().timestamp()}",
+            channel="direct",
+            text=case.title,
+            posted_at=utcnow(),
+            tracking_code=code or new_code(),
+            case_id=case.id,
+        )
+        db.session.add(post)
+        db.session.commit()
+        return f"/public/cases/{post.tracking_code}/feedback/{issue_feedback_token(post)}"
+
+    return make
+
+
 def assert_no_phone(body: str) -> None:
     """None of the shapes of PHONE appears in a public answer."""
     for shape in PHONE_SHAPES:

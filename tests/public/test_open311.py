@@ -47,7 +47,7 @@ ATTRIBUTE_FIELDS = {
     "description",
 }
 DEFINITION_FIELDS = {"service_code", "attributes"}
-POST_ANSWER_FIELDS = {"token", "service_notice", "account_id"}
+POST_ANSWER_FIELDS = {"token", "service_notice", "account_id", "feedback_url"}
 TOKEN_FIELDS = {"service_request_id", "token"}
 ERROR_FIELDS = {"code", "description"}
 DISCOVERY_FIELDS = {"changeset", "contact", "key_service", "endpoints"}
@@ -210,3 +210,25 @@ def test_open311_is_in_the_openapi_document(client):
     paths = client.get("/api/v1/openapi.json").get_json()["paths"]
     assert "/open311/v2/requests.{format}" in paths
     assert "post" in paths["/open311/v2/requests.{format}"]
+
+
+def test_post_request_answers_the_citizens_secret_feedback_link_once(
+    client, create_user, api_token
+):
+    data = {
+        "api_key": _key(create_user, api_token),
+        "service_code": "flooding",
+        "address_string": "Nguyễn Hữu Cảnh, Bình Thạnh",
+        "description": "Ngập",
+    }
+    answer = client.post("/open311/v2/requests.json", data=data).get_json()[0]
+    prefix = f"http://localhost/public/cases/{answer['token']}/feedback/"
+    assert answer["feedback_url"].startswith(prefix)
+    secret = answer["feedback_url"].removeprefix(prefix)
+    assert len(secret) >= 40 and answer["token"].replace("-", "") not in secret
+    assert client.get(answer["feedback_url"]).status_code == 200
+    assert client.get(prefix + answer["token"]).status_code == 404
+    for path in (f"tokens/{answer['token']}.json", f"tokens/{answer['token']}.xml"):
+        assert secret not in client.get(f"/open311/v2/{path}").get_data(as_text=True)
+    xml = client.post("/open311/v2/requests.xml", data=data).get_data(as_text=True)
+    assert "<feedback_url>http://localhost/public/cases/" in xml

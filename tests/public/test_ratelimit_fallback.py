@@ -51,14 +51,12 @@ def test_the_report_form_works_while_redis_is_down_and_keeps_the_report(
     assert _warnings(caplog) == 1
 
 
-def test_feedback_works_while_redis_is_down(client, create_case, redis_down):
+def test_feedback_works_while_redis_is_down(client, create_case, reporter_link, redis_down):
     case = create_case("responded")
-    token = csrf_token(client, f"/public/cases/{case.code}")
+    link = reporter_link(case)
+    token = csrf_token(client, link)
 
-    response = client.post(
-        f"/public/cases/{case.code}/feedback",
-        data={"csrf_token": token, "solved": "yes", "score": "4"},
-    )
+    response = client.post(link, data={"csrf_token": token, "solved": "yes", "score": "4"})
 
     assert response.status_code == 302
     assert db.session.scalar(db.select(db.func.count(CitizenFeedback.id))) == 1

@@ -258,3 +258,119 @@ def test_a_report_the_database_cannot_hold_is_refused_by_the_intake(app_context)
         submit_citizen_report({"text": "Ngập \ud83d sâu", "submission_id": "surrogate"})
 
     assert db.session.scalar(db.select(db.func.count(Post.id))) == 0
+
+
+SHORT_VI = "Vui lòng mô tả vấn đề bằng vài từ (ít nhất 15 ký tự)."
+SHORT_EN = "Please describe the problem in a few words (at least 15 characters)."
+
+
+def test_a_one_letter_report_is_refused_in_the_citizens_language(client, file_report):
+    response = file_report(text="a", submission_id="short-vi")
+    assert response.status_code == 422
+    assert SHORT_VI in response.get_data(as_text=True)
+    data = {"text": "a", "place": "Bình Thạnh", "csrf_token": csrf_token(client)}
+    english = client.post("/public/report?lang=en", data=data)
+    assert english.status_code == 422
+    assert SHORT_EN in english.get_data(as_text=True)
+    # Spaces do not make it longer; fifteen characters of words do.
+    assert file_report(text="a      b       c", submission_id="spaces").status_code == 422
+    assert db.session.scalar(db.select(db.func.count(Post.id))) == 0
+    assert file_report(text="Ổ gà sâu ở Q1 lâu ", submission_id="ok").status_code == 200
+
+
+def test_the_short_report_rule_is_a_plain_function():
+    from app.public.reports import ReportError, check_description
+
+    assert check_description("  Ổ gà lớn giữa đường  ") == "Ổ gà lớn giữa đường"
+    with pytest.raises(ReportError) as refused:
+        check_description("a")
+    assert refused.value.field == "text"
+
+
+def _feedback_link(response) -> str:
+    match = re.search(
+        r'data-testid="feedback-link"[^>]*>([^<]+)</a>', response.get_data(as_text=True)
+    )
+    return match.group(1).replace("http://localhost", "")
+
+
+def test_the_confirmation_page_shows_the_feedback_link_once(client, file_report):
+    from app.public.models import FeedbackToken
+
+    response = file_report(submission_id="link")
+    code = _code_from(response)
+    link = _feedback_link(response)
+    token = link.rsplit("/", 1)[1]
+    assert link == f"/public/cases/{code}/feedback/{token}"
+    assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert len(token) >= 40 and code.replace("-", "") not in token.replace("-", "")
+    assert db.session.scalar(db.select(FeedbackToken.token_hash)) != token
+    for page in (f"/public/cases/{code}", f"/public/cases/{code}?lang=en", "/public/browse"):
+        assert token not in client.get(page).get_data(as_text=True)
+    assert client.get(link).status_code == 200
+
+
+def test_a_double_submit_keeps_only_the_last_link_shown(client, file_report):
+    first = _feedback_link(file_report(submission_id="twice"))
+    second = _feedback_link(file_report(submission_id="twice"))
+    assert first != second
+    assert client.get(first).status_code == 404
+    assert client.get(second).status_code == 200
+
+
+def test_the_reporter_follows_the_link_and_reopens_the_case(
+    client, file_report, keyword_classifier, create_user
+):
+    from app.cases import operations
+    from app.cases.models import Case
+    from app.notifications.models import Notification
+
+    response = file_report(submission_id="journey")
+    code, link = _code_from(response), _feedback_link(response)
+    triage_posts([db.session.scalar(db.select(Post.id).where(Post.tracking_code == code))])
+    db.session.expire_all()
+    case = db.session.scalar(db.select(Case).where(Case.code == code))
+    supervisor = create_user("supervisor", unit_code=case.unit.code)
+    admin = create_user("admin", unit_code="UBND-TP")
+    for step in ("verifying", "in_progress", "resolved", "responded"):
+        operations.transition(
+            case, step, admin, version=case.version, public_response="Đã nạo vét cống."
+        )
+    stranger = client.get(f"/public/cases/{code}").get_data(as_text=True)
+    assert "Chưa, vấn đề chưa được giải quyết" not in stranger
+
+    page = client.get(link).get_data(as_text=True)
+    assert "Chưa, vấn đề chưa được giải quyết" in page
+    answer = client.post(link, data={"csrf_token": csrf_token(client), "solved": "no"})
+
+    assert answer.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Case, case.id).status == "in_progress"
+    assert [n.user_id for n in db.session.scalars(db.select(Notification))] == [supervisor.id]
+
+
+def test_the_feedback_link_is_emailed_when_an_address_is_given(app, file_report, monkeypatch):
+    from app.jobs import get_queue
+    from app.notifications import tasks
+
+    monkeypatch.setitem(app.config, "MAIL_SERVER", "smtp.example.vn")
+    response = file_report(
+        submission_id="mail", contact_email="c@example.vn", contact_name="Trần Thị C"
+    )
+    link = _feedback_link(response)
+    assert "Chúng tôi cũng đã gửi liên kết này tới địa chỉ email của bạn." in response.get_data(
+        as_text=True
+    )
+    jobs = get_queue("emails").jobs
+    assert len(jobs) == 1
+    sent = []
+    monkeypatch.setattr(tasks.mail, "send_email", lambda *args: sent.append(args))
+    jobs[0].perform()
+    ((to, subject, body),) = sent
+    assert to == "c@example.vn"
+    assert _code_from(response) in subject
+    assert link in body and body.count(link.rsplit("/", 1)[1]) == 1
+
+    file_report(submission_id="no-mail", text="Cây đổ chắn ngang đường Điện Biên Phủ")
+    assert len(get_queue("emails").jobs) == 1

@@ -22,7 +22,7 @@ def test_bar_chart_is_labelled_and_self_contained():
     root = _parse(svg)
     ns = "{http://www.w3.org/2000/svg}"
     assert root.find(f"{ns}title").text == "Thời gian xử lý"
-    assert root.find(f"{ns}desc").text == "Trung vị — Phường Tân Thuận: 2.5, Sở Xây dựng: 8"
+    assert root.find(f"{ns}desc").text == "Trung vị — Phường Tân Thuận: 2,5, Sở Xây dựng: 8"
     assert root.get("role") == "img"
     assert "Phường Tân Thuận" in svg
 

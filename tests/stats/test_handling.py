@@ -269,7 +269,7 @@ def test_resolution_time_by_week_and_by_day(cases, create_user):
         "mean_hours": 99.25,
     }
     assert second.within_sla_pct == 0.0
-    assert first.label == "Week of Dec 7, 2026"
+    assert first.label == "Week of 7 Dec 2026"
 
     days = figures(analyst, stage="resolved", group_by="period", period="day").rows
     # Every day of the range, empty ones too.

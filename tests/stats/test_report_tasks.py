@@ -221,7 +221,7 @@ def test_subscribers_get_the_report_as_a_pdf_in_their_language(subscribers, outb
     by_address = {message["To"]: message for message in outbox}
     assert sorted(by_address) == ["analyst@ubnd.test", "truong.phong@soxd.test"]
     vi = by_address["truong.phong@soxd.test"]
-    assert vi["Subject"] == "[Social Beat] Báo cáo tổng hợp dư luận — 27/11/26"
+    assert vi["Subject"] == "[Social Beat] Báo cáo tổng hợp dư luận — 27/11/2026"
     body = vi.get_body(("plain",)).get_content()
     assert "Vụ việc mới: 4" in body and "Thời hạn bị trễ: 2" in body
     assert f"https://socialbeat.test/stats/reports/{report.id}" in body
@@ -230,7 +230,7 @@ def test_subscribers_get_the_report_as_a_pdf_in_their_language(subscribers, outb
     assert "Báo cáo tổng hợp dư luận" in pdf_text(pdf)
 
     en = by_address["analyst@ubnd.test"]
-    assert en["Subject"] == "[Social Beat] Evening public-opinion report — 11/27/26"
+    assert en["Subject"] == "[Social Beat] Evening public-opinion report — 27 Nov 2026"
     assert "New cases: 4" in en.get_body(("plain",)).get_content()
     assert "Evening public-opinion report" in pdf_text(_attachment(en)[1])
 

@@ -4,6 +4,7 @@ import io
 import unicodedata
 
 import pytest
+import time_machine
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
@@ -73,6 +74,10 @@ def test_evening_report_counts_the_day(report_day, unit_by_code):
 
     assert _section(data, "summary")["figures"] == {
         "new_cases": 4,
+        # All four filed by an officer (posts were linked to A and D afterwards).
+        "new_cases_posts": 0,
+        "new_cases_direct": 0,
+        "new_cases_filed": 4,
         "posts": 16,
         "posts_press": 10,
         "posts_social": 5,
@@ -128,6 +133,59 @@ def test_evening_report_counts_the_day(report_day, unit_by_code):
     # "ngập": the five social posts, A's first article and "Kênh Nhiêu Lộc ngập rác".
     assert keywords["ngập"] == 7
     assert keywords["nguyễn hữu cảnh"] == 3
+
+
+def test_evening_report_counts_each_response_once_and_explains_new_cases(report_day, unit_by_code):
+    from app.cases import operations
+    from app.collectors.models import Post
+    from app.extensions import db
+
+    b = report_day["cases"]["B"]  # publicly answered at 15:00
+    with time_machine.travel(report_dataset.local(27, 16), tick=False):
+        # A public note an hour after the response: a public_reply event too.
+        operations.add_comment(b, report_day["admin"], "Đã lắp đèn.", is_public=True)
+    # Two cases triage opened: one from a social media post, one from a citizen's report.
+    for number, channel in ((90, "social"), (91, "direct")):
+        case = operations.open_case_for_post(
+            {"title": f"Vụ việc {number}", "category": "flooding", "source": "facebook"},
+            unit=unit_by_code("SO-XD"),
+            now=report_dataset.local(27, 10),
+        )
+        db.session.flush()
+        db.session.add(
+            Post(
+                source="facebook" if channel == "social" else "citizen",
+                external_id=f"origin-{number}",
+                channel=channel,
+                text=f"Bài {number}",
+                posted_at=report_dataset.local(27, 9),
+                case_id=case.id,
+            )
+        )
+    db.session.commit()
+
+    data = reports.build("evening_report", NOW, {})
+
+    figures = _section(data, "summary")["figures"]
+    assert figures["responses"] == 1
+    responses = _section(data, "responses")
+    assert [row["case"]["code"] for row in responses["rows"]] == [b.code]
+    assert responses["rows"][0]["hours_since_opened"] == 7.0
+    new = [figures[key] for key in ("new_cases_posts", "new_cases_direct", "new_cases_filed")]
+    assert new == [1, 1, 4] and sum(new) == figures["new_cases"] == 6
+
+    report = reports.generate("evening_report", at=NOW)
+    summary = render.view(report, "en").sections[0]
+    assert summary.note.startswith(
+        "6 new cases: 1 opened from posts collected, 1 from citizens' reports, "
+        "4 filed by staff or imported."
+    )
+    assert [(row["label"], row["_part"]) for row in summary.rows[:4]] == [
+        ("New cases", False),
+        ("opened from collected posts", True),
+        ("opened from citizens' reports", True),
+        ("filed by staff or imported", True),
+    ]
 
 
 def test_a_day_later_the_same_cases_are_no_longer_new(report_day):

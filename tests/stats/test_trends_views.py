@@ -73,10 +73,10 @@ def test_the_dashboard_shows_hot_topics_spikes_and_charts(app_context, admin, si
     assert "kẹt xe cầu sài gòn" in text
     assert "ngập nước đường nguyễn hữu cảnh" in text
     assert "Ngập nước, thoát nước" in text  # the spike's category, translated
-    assert "3.0 ± 2.6" in text
+    assert "3,0 ± 2,6" in text
     assert text.count("<svg") == 0 and page.count("<svg") >= 2  # charts inline, no script
     assert '<script src="http' not in page
-    assert "75.0% tiêu cực" in text
+    assert "75,0% tiêu cực" in text
     assert 'href="/stats/trends?format=csv&amp;table=keywords"' in page
 
 
@@ -152,7 +152,7 @@ def test_the_spread_page_of_a_case(app_context, admin, signed_in):
     assert "https://vnexpress.net/ngap-1" in page
     press = re.search(r"<tr>\s*<th scope=\"row\"[^>]*>Báo chí</th>(.*?)</tr>", page, re.S).group(1)
     assert [_text(cell) for cell in re.findall(r"<td[^>]*>(.*?)</td>", press, re.S)] == [
-        "2", "11:00 8/12/26 · bài đầu tiên", "3.0", "0", "0", "0", "1200", "1200",
+        "2", "08/12/2026 11:00 · bài đầu tiên", "3,0", "0", "0", "0", "1.200", "1.200",
     ]  # fmt: skip
     assert 'name="q"' not in page  # officers search no topics
     channels = _csv(client.get(f"/stats/spread?case={case.code}&format=csv&table=channels"))
@@ -192,8 +192,8 @@ def test_the_spread_page_of_a_topic(app_context, signed_in):
         client.get("/stats/spread?q=ngập&from=2026-12-08&to=2026-12-08&format=csv&table=volume")
     )
     assert volume[0] == ["Giờ", "Báo chí", "Mạng xã hội", "Phản ánh trực tiếp"]
-    assert ["08/12 09:00", "0", "1", "0"] in volume
-    assert ["08/12 10:00", "1", "0", "0"] in volume
+    assert ["2026-12-08 09:00", "0", "1", "0"] in volume
+    assert ["2026-12-08 10:00", "1", "0", "0"] in volume
 
 
 def test_window_choices_are_the_module_s(app_context, signed_in):
