@@ -37,7 +37,10 @@ chromium:
 models: install
 	@test -e instance/models/triage/current || $(FLASK) triage train
 
-run: install translations models
+# `run` does not wait for the model: scripts/run-dev.sh trains it in the background
+# when it is missing (triage serves the TF-IDF fallback meanwhile; /admin/model shows
+# the progress). `test` trains it up front.
+run: install translations
 	$(FLASK) db upgrade
 	$(FLASK) units load-hcmc
 	$(FLASK) demo load

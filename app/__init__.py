@@ -88,6 +88,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.api import openapi as _openapi  # noqa: F401  (routes on the api blueprint)
     from app.cases import admin_views as _cases_admin  # noqa: F401  (routes on cases_bp)
     from app.cases import api as _cases_api  # noqa: F401  (routes on the api blueprint)
+    from app.cases import desk_views as _desk_views  # noqa: F401  (routes on cases_bp)
     from app.cases import sla_admin_views as _sla_admin  # noqa: F401  (routes on cases_bp)
     from app.cases import sla_views as _sla_views  # noqa: F401  (routes on cases_bp)
     from app.cases.views import bp as cases_bp
@@ -105,6 +106,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.stats import trends_api as _trends_api  # noqa: F401  (routes on the api blueprint)
     from app.stats.views import bp as stats_bp
     from app.triage import api as _triage_api  # noqa: F401  (routes on the api blueprint)
+    from app.triage import model_views as _model_views  # noqa: F401  (routes on triage_bp)
     from app.triage.views import bp as triage_bp
     from app.units import api as _units_api  # noqa: F401
     from app.users.views import bp as auth_bp

@@ -232,6 +232,11 @@ class ClockView:
     remaining_seconds: int
     paused_seconds: int
     at_risk: bool
+    #: Paused now (a late clock can be paused too): its countdown stands still.
+    paused: bool = False
+    #: The calendar a working-time clock counts in (None around the clock).
+    calendar_id: int | None = None
+    warn_at: datetime | None = None
 
     @property
     def level(self) -> str:
@@ -287,6 +292,9 @@ def view(clock: SlaClock, now: datetime | None = None) -> ClockView:
         remaining_seconds=remaining,
         paused_seconds=paused_seconds,
         at_risk=at_risk,
+        paused=clock.paused_at is not None,
+        calendar_id=clock.calendar_id if clock.counting == WORKING else None,
+        warn_at=clock.warn_at,
     )
 
 

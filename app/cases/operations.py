@@ -344,9 +344,15 @@ def return_response(case: Case, actor: User, note: str, *, version: int | None) 
 
 
 def assign(
-    case: Case, assignee: User | None, actor: User, *, version: int | None, note: str | None = None
+    case: Case,
+    assignee: User | None,
+    actor: User,
+    *,
+    version: int | None,
+    note: str | None = None,
+    now: datetime | None = None,
 ) -> Case:
-    """Give the case to a user of its unit (None unassigns)."""
+    """Give the case to a user of its unit (None unassigns); `now` for a backdated demo."""
     if not permissions.can_see(actor, case):
         raise not_found()
     if not permissions.can_assign(actor, case, assignee):
@@ -367,7 +373,7 @@ def assign(
         )
     previous = case.assignee
     case.assignee = assignee
-    case.updated_at = utcnow()
+    case.updated_at = now or utcnow()
     record_event(
         case,
         EventKind.assigned,
@@ -376,6 +382,7 @@ def assign(
         to_value=assignee.email if assignee else None,
         body=note,
         data={"assignee_id": assignee.id if assignee else None},
+        at=case.updated_at,
     )
     return _commit(case)
 

@@ -3,12 +3,13 @@
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import selectinload
 
 from app.cases.models import Case
 from app.cases.permissions import restrict_to_visible
 from app.core.text import fold
+from app.models import utcnow
 from app.units.models import Unit
 from app.users.models import User
 
@@ -25,6 +26,8 @@ SORTS = {
 }
 #: Cases whose clocks run out first come first; cases without an open clock come last.
 DEFAULT_SORT = "next_due"
+#: Deadline filters: "late" keeps the cases with an open deadline already passed.
+SLA_FILTERS = ("late",)
 #: Sorts on columns that may be empty; empty sorts last either way.
 NULLABLE_SORTS = frozenset({"next_due"})
 
@@ -42,6 +45,8 @@ class CaseFilters:
     q: str | None = None
     created_from: datetime | None = None
     created_to: datetime | None = None
+    #: "late": cases with an open deadline already passed.
+    sla: str | None = None
     sort: str = DEFAULT_SORT
 
 
@@ -75,7 +80,27 @@ def build_query(user: User, filters: CaseFilters) -> Select:
         statement = statement.where(Case.created_at >= filters.created_from)
     if filters.created_to:
         statement = statement.where(Case.created_at < filters.created_to)
+    if filters.sla == "late":
+        statement = statement.where(_late_clock_exists())
     return apply_sort(statement, filters.sort)
+
+
+def _late_clock_exists():
+    """An open clock already breached, or running past its due time (as the countdown says)."""
+    from app.cases.sla_models import SlaClock
+
+    return (
+        select(SlaClock.id)
+        .where(
+            SlaClock.case_id == Case.id,
+            SlaClock.stopped_at.is_(None),
+            or_(
+                SlaClock.state == "breached",
+                and_(SlaClock.paused_at.is_(None), SlaClock.due_at < utcnow()),
+            ),
+        )
+        .exists()
+    )
 
 
 def apply_sort(statement: Select, sort: str) -> Select:

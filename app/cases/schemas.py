@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 from app.cases.models import CATEGORIES, PRIORITIES
-from app.cases.queries import SORTS
+from app.cases.queries import SLA_FILTERS, SORTS
 from app.cases.workflow import RejectReason, Status
 from app.core.validation import BoundedDateTime, BoundedInt, SafeString, is_id
 
@@ -168,6 +168,8 @@ class CaseListArgsSchema(Schema):
     #: ISO 8601 dates or datetimes; without an offset they are read in Asia/Ho_Chi_Minh.
     created_from = BoundedDateTime(load_default=None, default_timezone=LOCAL_ZONE)
     created_to = BoundedDateTime(load_default=None, default_timezone=LOCAL_ZONE)
+    #: "late": an open deadline has passed (see queries.SLA_FILTERS).
+    sla = fields.Str(load_default=None, validate=validate.OneOf(SLA_FILTERS))
     sort = SafeString(load_default=None, max_length=40)
     page = BoundedInt(load_default=1)
     per_page = BoundedInt(load_default=20, maximum=100)

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from app.cases import bulk as case_bulk
-from app.cases import labels, operations, permissions, queries, workflow
+from app.cases import carries, labels, operations, permissions, queries, workflow
 from app.cases.models import CATEGORIES, PRIORITIES, Case, ResponseTemplate
 from app.cases.operations import CaseError
 from app.cases.schemas import (
@@ -25,6 +25,7 @@ from app.cases.schemas import (
 from app.core.validation import is_id, positive_int
 from app.extensions import db
 from app.units.models import LOCAL_KINDS, Unit
+from app.units.place_map import map_for
 from app.users.models import User
 
 bp = Blueprint("cases", __name__, template_folder="templates")
@@ -267,9 +268,12 @@ def detail(case_id: int):
         .order_by(ResponseTemplate.title)
     ).all()
     can_change = permissions.can_change(current_user, case)
+    carried = carries.for_case(case, request.args.get("posts_page", 1, type=positive_int))
     return render_template(
         "cases/detail.html",
         case=case,
+        carried=carried,
+        place_map=map_for(case.ward, carried.pin),
         can_change=can_change,
         can_approve=permissions.can_approve_responses(current_user, case),
         held_notes=operations.held_notes(case),

@@ -1,6 +1,6 @@
 """Push entry points: signed webhooks and citizen reports become posts the same way pulls do."""
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from app.cases.codes import new_code
@@ -32,13 +32,18 @@ def _same_report(post: Post, data: PostData) -> bool:
     return post.text == data.text and (post.place_hints or {}) == json_safe(data.place_hints)
 
 
-def submit_citizen_report(fields: Mapping[str, Any]) -> Post:
+def submit_citizen_report(
+    fields: Mapping[str, Any], on_stored: Callable[[Post], None] | None = None
+) -> Post:
     """Store a report from the public form and return its post, which carries the tracking code.
 
     Raises InvalidItem (a ValueError) with a readable reason when the report is unusable.
     A resubmitted form (same submission_id, same text and place) returns the post
     stored the first time; the same submission_id with a different report raises
     `SubmissionConflict` and stores nothing.
+
+    `on_stored(post)` runs for a newly stored report before the commit, in the same
+    transaction (the portal opens the report's case there); triage is enqueued after.
     """
     post_data = check_storable(citizen_report_to_post(fields))
     stats = store_posts([post_data], commit=False)
@@ -56,6 +61,8 @@ def submit_citizen_report(fields: Mapping[str, Any]) -> Post:
         )
     if post.tracking_code is None:
         post.tracking_code = new_code()
+    if on_stored is not None and stats.new_ids:
+        on_stored(post)
     db.session.commit()
     enqueue_triage(stats.new_ids)
     return post

@@ -1,5 +1,7 @@
 """flask --app wsgi demo load | worker"""
 
+from functools import partial
+
 import click
 from flask import current_app
 from flask.cli import with_appcontext
@@ -34,7 +36,7 @@ def _demo_loaders() -> list:
     from app.collectors.demo import load_demo_posts
     from app.stats.stage_times import demo_stage_times
 
-    return [load_demo_cases, load_demo_posts, demo_stage_times]
+    return [load_demo_cases, partial(load_demo_posts, progress=click.echo), demo_stage_times]
 
 
 @click.command("worker")

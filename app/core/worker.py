@@ -36,6 +36,17 @@ class SupervisedWorker(Worker):
 
     stop_requested = False
 
+    def execute_job(self, job, queue):
+        # Before forking the horse: a triage model that landed since the warm-up is loaded
+        # here once (checked at most every 30 s; a no-op in a worker that never warmed up).
+        from app.triage.tasks import refresh_warm_model
+
+        try:
+            refresh_warm_model()
+        except Exception:  # the horse loads the new model itself anyway
+            log.exception("reloading the triage model in the worker failed")
+        return super().execute_job(job, queue)
+
     def request_stop(self, signum, frame):
         self.stop_requested = True
         try:

@@ -16,6 +16,7 @@ from sqlalchemy import func, select, update
 from app.core.bulk import insert_rows
 from app.extensions import db
 from app.models import utcnow
+from app.notifications import preferences
 from app.notifications.models import EmailStatus, Notification
 from app.users.models import User
 
@@ -52,7 +53,11 @@ def render(notification: Notification) -> Rendered:
 
 def add_notifications(rows: list[dict]) -> int:
     """Insert notifications in the caller's transaction (keys: user_id, kind, case_id,
-    data, dedupe_key, deliver_at); returns how many."""
+    data, dedupe_key, deliver_at); returns how many.
+
+    The users' settings apply: a kind switched off on both channels is not stored,
+    one switched off in the app is emailed only, one switched off by email is not emailed.
+    """
     if not rows:
         return 0
     now = utcnow()
@@ -64,17 +69,46 @@ def add_notifications(rows: list[dict]) -> int:
             "deliver_at": now,
             **row,
             "created_at": row.get("created_at", now),
-            "email_status": EmailStatus.pending.value,
             "email_attempts": 0,
         }
         for row in rows
     ]
-    return insert_rows(Notification.__table__, values)
+    return insert_rows(Notification.__table__, with_preferences(values))
+
+
+def with_preferences(rows: list[dict]) -> list[dict]:
+    """The rows the users want, each with `in_app` and `email_status` set from their settings."""
+    kept = []
+    for kind in sorted({row["kind"] for row in rows}):
+        of_kind = [row for row in rows if row["kind"] == kind]
+        choices = preferences.choices_for((row["user_id"] for row in of_kind), kind)
+        for row in of_kind:
+            choice = choices[row["user_id"]]
+            if not choice.wanted:
+                continue
+            status = EmailStatus.pending if choice.email else EmailStatus.skipped
+            kept.append({**row, "in_app": choice.in_app, "email_status": status.value})
+    return kept
+
+
+def add_notification_objects(rows: list[dict]) -> list[Notification]:
+    """Like add_notifications, as ORM objects added to the session: a row may carry
+    `case` (a Case not flushed yet) instead of `case_id`. For use during a flush."""
+    now = utcnow()
+    objects = []
+    for row in with_preferences(rows):
+        values = {"data": {}, "deliver_at": now, "created_at": now, "email_attempts": 0, **row}
+        notification = Notification(**values)
+        db.session.add(notification)
+        objects.append(notification)
+    return objects
 
 
 def _visible(user: User, now: datetime):
     return select(Notification).where(
-        Notification.user_id == user.id, Notification.deliver_at <= now
+        Notification.user_id == user.id,
+        Notification.deliver_at <= now,
+        Notification.in_app.is_(True),
     )
 
 
@@ -97,13 +131,17 @@ def mark_read(user: User, notification_id: int | None = None) -> Notification | 
     if notification_id is None:
         db.session.execute(
             update(Notification)
-            .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+            .where(
+                Notification.user_id == user.id,
+                Notification.read_at.is_(None),
+                Notification.in_app.is_(True),
+            )
             .values(read_at=now)
         )
         db.session.commit()
         return None
     notification = db.session.get(Notification, notification_id)
-    if notification is None or notification.user_id != user.id:
+    if notification is None or notification.user_id != user.id or not notification.in_app:
         return None
     notification.read_at = notification.read_at or now
     db.session.commit()
@@ -113,18 +151,31 @@ def mark_read(user: User, notification_id: int | None = None) -> Notification | 
 def dispatch_emails(now: datetime | None = None) -> int:
     """Queue one email per user for the notifications that are due; returns how many users.
 
-    Claiming with UPDATE … WHERE email_status = 'pending' makes a second run,
-    or a concurrent one, find nothing to send.
+    Users in digest mode are left to dispatch_digests. Claiming with UPDATE … WHERE
+    email_status = 'pending' makes a second run, or a concurrent one, find nothing to send.
     """
+    return _dispatch(now or utcnow(), digest=False)
+
+
+def dispatch_digests(now: datetime | None = None) -> int:
+    """Queue one digest email per user in digest mode, gathering all their notifications
+    not emailed yet; returns how many users. Runs every hour (tasks.dispatch_digest_emails)."""
+    return _dispatch(now or utcnow(), digest=True)
+
+
+def _dispatch(now: datetime, *, digest: bool) -> int:
     from app.jobs import QueueUnavailable, enqueue
+    from app.notifications.models import NotificationSettings
     from app.notifications.tasks import send_notification_email
 
-    now = now or utcnow()
+    digest_users = select(NotificationSettings.user_id).where(NotificationSettings.digest.is_(True))
+    in_digest = Notification.user_id.in_(digest_users)
     due = (
         select(Notification.id)
         .where(
             Notification.email_status == EmailStatus.pending.value,
             Notification.deliver_at <= now,
+            in_digest if digest else ~in_digest,
         )
         .order_by(Notification.id)
         .limit(DISPATCH_BATCH)
@@ -148,7 +199,7 @@ def dispatch_emails(now: datetime | None = None) -> int:
         by_user[user_id].append(notification_id)
     for user_id, notification_ids in by_user.items():
         try:
-            enqueue(send_notification_email, user_id, sorted(notification_ids))
+            enqueue(send_notification_email, user_id, sorted(notification_ids), digest=digest)
         except QueueUnavailable as error:
             log.warning("emails not queued, retried next dispatch: %s", error)
             _set_status(notification_ids, EmailStatus.pending)

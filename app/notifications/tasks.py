@@ -1,4 +1,5 @@
-"""Background jobs: the dispatcher (every minute) and the email sender (`emails` queue)."""
+"""Background jobs: the dispatchers (every minute; digests every hour) and the email
+senders (`emails` queue), for users and for reporters."""
 
 import logging
 import smtplib
@@ -11,9 +12,18 @@ from sqlalchemy import select
 from app.extensions import db
 from app.jobs import job, periodic
 from app.models import utcnow
-from app.notifications import mail
+from app.notifications import (
+    case_events,  # noqa: F401  (registers the flush listener)
+    mail,
+    reporter,
+)
 from app.notifications.models import EmailStatus, Notification
-from app.notifications.operations import MAX_EMAIL_ATTEMPTS, dispatch_emails, render
+from app.notifications.operations import (
+    MAX_EMAIL_ATTEMPTS,
+    dispatch_digests,
+    dispatch_emails,
+    render,
+)
 from app.users.models import User
 
 log = logging.getLogger(__name__)
@@ -25,9 +35,30 @@ def dispatch_notification_emails() -> int:
     return dispatch_emails(utcnow())
 
 
+@periodic(interval=3600)
+def dispatch_digest_emails() -> int:
+    """Queue one digest email per user in digest mode."""
+    return dispatch_digests(utcnow())
+
+
+@periodic(interval=60)
+def dispatch_reporter_emails() -> int:
+    """Queue the emails to reporters about their cases (status changes, public responses)."""
+    return reporter.dispatch(utcnow())
+
+
 @job(queue="emails", timeout=120)
-def send_notification_email(user_id: int, notification_ids: list[int]) -> int:
-    """Send one email listing the user's queued notifications; returns how many it covered."""
+def send_reporter_email(message_id: int) -> bool:
+    """Send one queued email to a reporter; see reporter.send."""
+    return reporter.send(message_id)
+
+
+@job(queue="emails", timeout=120)
+def send_notification_email(user_id: int, notification_ids: list[int], digest: bool = False) -> int:
+    """Send one email listing the user's queued notifications; returns how many it covered.
+
+    `digest`: the hourly email of a user in digest mode (its subject says so).
+    """
     notifications = list(
         db.session.scalars(
             select(Notification)
@@ -46,7 +77,7 @@ def send_notification_email(user_id: int, notification_ids: list[int]) -> int:
         _finish(notifications, EmailStatus.skipped)
         return 0
     with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
-        subject, body = _compose(notifications)
+        subject, body = _compose(notifications, digest=digest)
     try:
         mail.send_email(user.email, subject, body)
     except (smtplib.SMTPException, OSError) as error:
@@ -86,9 +117,15 @@ def _finish(notifications: list[Notification], status: EmailStatus) -> None:
     db.session.commit()
 
 
-def _compose(notifications: list[Notification]) -> tuple[str, str]:
+def _compose(notifications: list[Notification], *, digest: bool = False) -> tuple[str, str]:
     rendered = [render(notification) for notification in notifications]
-    if len(rendered) == 1:
+    if digest:
+        subject = "[Social Beat] " + ngettext(
+            "Hourly digest: %(num)d notification",
+            "Hourly digest: %(num)d notifications",
+            len(rendered),
+        )
+    elif len(rendered) == 1:
         subject = f"[Social Beat] {rendered[0].title}"
     else:
         subject = "[Social Beat] " + ngettext(
@@ -103,5 +140,6 @@ def _compose(notifications: list[Notification]) -> tuple[str, str]:
         if item.path and base:
             lines.append(base + item.path)
         lines.append("")
-    lines.append(_("You receive this because you are the assignee or a supervisor."))
+    lines.append(_("You receive this because of your notification settings:"))
+    lines.append(f"{base}/notifications/settings" if base else "/notifications/settings")
     return subject, "\n".join(lines)

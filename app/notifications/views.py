@@ -1,10 +1,10 @@
 """The notifications page and the unread badge in the navigation."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app.notifications import operations
+from app.notifications import operations, preferences
 
 bp = Blueprint("notifications", __name__, template_folder="templates")
 
@@ -46,3 +46,23 @@ def read_all():
     operations.mark_read(current_user)
     flash(_("All notifications marked read."), "success")
     return redirect(url_for("notifications.index"), code=303)
+
+
+@bp.get("/notifications/settings")
+@login_required
+def settings():
+    return render_template(
+        "notifications/settings.html",
+        kinds=preferences.SWITCHABLE,
+        channels=preferences.CHANNELS,
+        current=preferences.settings_of(current_user.id),
+    )
+
+
+@bp.post("/notifications/settings")
+@login_required
+def save_settings():
+    disabled, digest = preferences.parse_form(request.form)
+    preferences.save(current_user.id, disabled, digest)
+    flash(_("Notification settings saved."), "success")
+    return redirect(url_for("notifications.settings"), code=303)

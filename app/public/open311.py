@@ -248,15 +248,18 @@ def create_request(fmt: str):
         filed = reports.file_report(fields, media, min_length=1)
     except reports.ReportError as error:
         raise Open311Error(400, error.message) from error
+    # The request is a case at once (the service code is its category): its id is known now.
     code = filed.post.tracking_code
     feedback_url = url_for(
-        "public.reporter_feedback", code=code, token=filed.feedback_token, _external=True
+        "public.reporter_feedback", code=filed.code, token=filed.feedback_token, _external=True
     )
-    operations.email_feedback_link(fields["contact_email"], code, feedback_url)
+    operations.email_feedback_link(fields["contact_email"], filed.code, feedback_url)
     answer = {
+        "service_request_id": filed.case.code if filed.case is not None else None,
         "token": code,
-        "service_notice": "Use the token to look the request up at tokens/{token}. "
-        "Only feedback_url, given once, lets the citizen say whether the problem is solved.",
+        "service_notice": "The request is received: look it up at requests/{service_request_id} "
+        "(or tokens/{token}). Only feedback_url, given once, lets the citizen say whether "
+        "the problem is solved.",
         "account_id": None,
         # An extension: the citizen's secret link to confirm or refuse the city's solution.
         "feedback_url": feedback_url,

@@ -125,7 +125,8 @@ def open311_paths() -> dict:
             },
             "post": {
                 **no_auth,
-                "summary": "File an Open311 service request (needs api_key); answers a token",
+                "summary": "File an Open311 service request (needs api_key); it is a case at "
+                "once: answers its service_request_id and a token",
                 "parameters": [FORMAT],
                 "requestBody": {
                     "required": True,
@@ -142,13 +143,23 @@ def open311_paths() -> dict:
                 },
                 "responses": {
                     **_answer(
-                        "[{token, service_notice, account_id, feedback_url}]",
-                        _list_of(("token", "service_notice", "account_id", "feedback_url")),
+                        "[{service_request_id, token, service_notice, account_id, feedback_url}]",
+                        _list_of(
+                            (
+                                "service_request_id",
+                                "token",
+                                "service_notice",
+                                "account_id",
+                                "feedback_url",
+                            )
+                        ),
                         400,
                         403,
                     ),
                     "201": {
-                        "description": "[{token, service_notice, account_id, feedback_url}]: "
+                        "description": "[{service_request_id, token, service_notice, "
+                        "account_id, feedback_url}]: service_request_id is the case the request "
+                        "opened or joined, received with the service_code as its category; "
                         "feedback_url is the citizen's secret link to confirm or refuse the "
                         "solution, given only in this answer"
                     },
@@ -172,7 +183,7 @@ def open311_paths() -> dict:
             **root,
             "get": {
                 **no_auth,
-                "summary": "The service_request_id a token became (null while being triaged)",
+                "summary": "The service_request_id a token leads to (the case it opened or joined)",
                 "parameters": [_path("token", "The token POST answered"), FORMAT, JURISDICTION],
                 "responses": _answer(
                     "[{service_request_id, token}]", _list_of(("service_request_id", "token")), 404

@@ -92,6 +92,10 @@ class PublicCase:
     timeline: list[PublicEvent] = field(default_factory=list)
     #: The case waits for the reporter's answer (only the reporter's link shows the form).
     can_give_feedback: bool = False
+    #: The citizens' photos (app.public.media.Photo), only once the case is public.
+    photos: list = field(default_factory=list)
+    #: Photos the case has that are not shown yet, because the case is not public.
+    photos_withheld: int = 0
 
     @property
     def is_open(self) -> bool:
@@ -157,7 +161,19 @@ def to_public(case: Case, *, with_timeline: bool = True) -> PublicCase:
         longitude=case.longitude,
         timeline=public_timeline(case) if with_timeline else [],
         can_give_feedback=case.status in FEEDBACK_STATUSES and not feedback_given(case),
+        **(_public_photos(case) if with_timeline else {}),
     )
+
+
+def _public_photos(case: Case) -> dict:
+    """The photos a public page shows (none until the case is public) and how many wait."""
+    from app.cases.carries import public_photos
+    from app.public.media import is_public_case
+
+    photos = public_photos(case)
+    if is_public_case(case):
+        return {"photos": photos}
+    return {"photos": [], "photos_withheld": len(photos)}
 
 
 def find_case(code: str) -> Case | None | bool:

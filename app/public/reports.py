@@ -3,9 +3,11 @@
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from app.cases.models import CATEGORIES, Case
 from app.collectors.base import InvalidItem
 from app.collectors.intake import SubmissionConflict, submit_citizen_report
 from app.collectors.models import Post
@@ -38,6 +40,18 @@ class Filed:
     place: dict | None
     #: The secret of the reporter's feedback link: shown once, stored only hashed.
     feedback_token: str = ""
+    #: The case the report opened or joined (None when it waits for triage).
+    case: Case | None = None
+
+    @property
+    def code(self) -> str:
+        """The code the citizen follows: their case's (the open case a repeat joined), else the report's."""
+        return self.case.code if self.case is not None else self.post.tracking_code
+
+    @property
+    def joined(self) -> bool:
+        """Whether the report joined a case that others reported first."""
+        return self.case is not None and self.case.code != self.post.tracking_code
 
 
 def is_spam_trap(form: Mapping) -> bool:
@@ -92,15 +106,24 @@ def file_report(
     `ReportError` when it cannot be filed; `ReportConflict` when its
     submission_id was already used for a different report.
 
-    `fields`: text, place, ward (code), lat, lon, submission_id, contact_name,
-    contact_phone, contact_email, contact_consent. `min_length`: the shortest
-    description taken (Open311, where a description is optional, passes 1).
+    `fields`: text, category (or Open311's service_code), place, ward (code), lat,
+    lon, submission_id, contact_name, contact_phone, contact_email, contact_consent.
+    `min_length`: the shortest description taken (Open311, where a description is
+    optional, passes 1).
+
+    With a category the report is a case at once (app.triage.direct): opened, or
+    joined to the open case it repeats, in the transaction that stores it. Without
+    one (an older client), triage classifies it first, as any post.
     """
-    from app.public.operations import issue_feedback_token
+    from app.public.operations import find_case, issue_feedback_token
     from app.triage.pipeline import place_of
 
     text = check_description(str(fields.get("text") or ""), min_length)
-    if fields.get("ward") and ward_by_code(fields.get("ward")) is None:
+    category = str(fields.get("category") or fields.get("service_code") or "").strip()
+    if category and category not in CATEGORIES:
+        raise ReportError(_("Please choose what the problem is about."), "category")
+    ward = ward_by_code(fields.get("ward")) if fields.get("ward") else None
+    if fields.get("ward") and ward is None:
         raise ReportError(_("Unknown ward."), "ward")
     place = place_text(fields.get("place"), fields.get("ward"))
     report = {
@@ -118,8 +141,9 @@ def file_report(
     for extra in ("service_code", "jurisdiction_id"):
         if fields.get(extra):
             report[extra] = fields[extra]
+    opened = OpenCase(category, ward, str(fields.get("place") or "").strip()) if category else None
     try:
-        post = submit_citizen_report(report)
+        post = submit_citizen_report(report, on_stored=opened)
     except SubmissionConflict as error:
         raise ReportConflict(
             _(
@@ -132,4 +156,31 @@ def file_report(
             _("The report could not be filed: %(reason)s", reason=str(error))
         ) from error
     token = issue_feedback_token(post)
-    return Filed(post=post, place=place_of(place) if place else None, feedback_token=token)
+    return Filed(
+        post=post,
+        place=place_of(place) if place else None,
+        feedback_token=token,
+        case=find_case(post.tracking_code) if post.case_id is not None else None,
+    )
+
+
+@dataclass(frozen=True)
+class OpenCase:
+    """Opens the case of a newly stored report, in the transaction that stores it.
+
+    Should opening fail, the report is stored all the same, without its case: the
+    triage job then classifies it and opens or joins a case, as for any post.
+    """
+
+    category: str
+    ward: Unit | None
+    typed_place: str
+
+    def __call__(self, post: Post) -> None:
+        from app.triage.direct import open_or_join
+
+        try:
+            with db.session.begin_nested():
+                open_or_join(post, self.category, ward=self.ward, place_text=self.typed_place)
+        except Exception:  # the report must not be lost: triage will make its case
+            current_app.logger.exception("report %s: case not opened at once", post.tracking_code)

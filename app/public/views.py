@@ -16,7 +16,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_login import login_required
+from flask_login import current_user
 from sqlalchemy import select
 
 from app.cases.calendars import HO_CHI_MINH_TIMEZONE
@@ -25,10 +25,12 @@ from app.cases.models import CATEGORIES
 from app.core.validation import parse_date, positive_int
 from app.extensions import db
 from app.models import utcnow
+from app.public import media as public_media
 from app.public import operations, ratelimit, reports, stats
 from app.public.labels import CLASSIFYING, PLAIN_STATUS, SCORES
 from app.public.photos import PhotoError, store_photo
 from app.units.models import LOCAL_KINDS, FormerDistrict, Unit
+from app.units.place_map import map_for
 
 bp = Blueprint(
     "public",
@@ -73,7 +75,17 @@ def case(code: str):
     found = operations.lookup(code)
     if found is None:
         return render_template("public/not_found.html", code=code), 404
-    return render_template("public/case.html", lookup=found, case=found.case)
+    return render_template(
+        "public/case.html", lookup=found, case=found.case, place_map=_place_map(found.case)
+    )
+
+
+def _place_map(case: operations.PublicCase | None):
+    """The case's ward among its neighbours, with a pin at the case's own coordinates."""
+    if case is None:
+        return None
+    known = case.latitude is not None and case.longitude is not None
+    return map_for(case.ward, (case.latitude, case.longitude) if known else None)
 
 
 @bp.post("/cases/<code>/feedback")
@@ -113,6 +125,7 @@ def _reporter_page(found: operations.ReporterLookup, status: int = 200, **contex
         "public/case.html",
         lookup=found.lookup,
         case=found.lookup.case,
+        place_map=_place_map(found.lookup.case),
         feedback_url=request.path,
         **context,
     )
@@ -197,13 +210,19 @@ def report():
         return _report_form(fresh, error=error.message, status=409)
     except reports.ReportError as error:
         return _report_form(form, error=error.message, field=error.field)
-    code = filed.post.tracking_code
+    code = filed.code
     link = url_for(
         "public.reporter_feedback", code=code, token=filed.feedback_token, _external=True
     )
     emailed = operations.email_feedback_link(form.get("contact_email"), code, link)
     page = render_template(
-        "public/filed.html", code=code, place=filed.place, feedback_link=link, emailed=emailed
+        "public/filed.html",
+        code=code,
+        place=filed.place,
+        feedback_link=link,
+        emailed=emailed,
+        case=operations.to_public(filed.case, with_timeline=False) if filed.case else None,
+        joined=filed.joined,
     )
     return _private(page, 200)
 
@@ -218,13 +237,35 @@ def _report_form(values, error=None, field=None, status=None):
         wards=_wards(),
         honeypot=reports.HONEYPOT_FIELD,
         min_description=reports.MIN_DESCRIPTION,
+        categories=CATEGORIES,
     ), status
 
 
 @bp.get("/media/<name>")
-@login_required
 def media(name: str):
-    """A citizen's photo, for signed-in staff only."""
-    if not name.endswith(".jpg") or "/" in name:
+    """A citizen's photo: for staff who may see its case, for everyone once the case is public."""
+    _photo_allowed(name)
+    return _photo_response(current_app.config["PUBLIC_UPLOAD_DIR"], name)
+
+
+@bp.get("/media/thumbs/<name>")
+def media_thumb(name: str):
+    """A small copy of a citizen's photo, for the same readers as the photo."""
+    _photo_allowed(name)
+    path = public_media.thumbnail_path(name, current_app.config["PUBLIC_UPLOAD_DIR"])
+    if path is None:
         abort(404)
-    return send_from_directory(current_app.config["PUBLIC_UPLOAD_DIR"], name)
+    return _photo_response(path.parent, path.name)
+
+
+def _photo_allowed(name: str) -> None:
+    """404 for a photo the reader may not see: whether it exists is not told either."""
+    if not public_media.may_see_photo(current_user, name):
+        abort(404)
+
+
+def _photo_response(folder, name: str):
+    response = send_from_directory(folder, name, max_age=0)
+    # Staff-only photos must not stay in shared caches; a browser may keep them privately.
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response

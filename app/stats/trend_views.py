@@ -211,10 +211,12 @@ def trends_dashboard():
         labels,
         {
             str(trends.SENTIMENT_LABELS[key]): [p["shares"][key] for p in sentiment["periods"]]
-            for key in trends.SENTIMENT_LABELS
+            for key in trends.SENTIMENTS
         },
         stacked=True,
         y_title="%",
+        # Negative red, neutral grey, positive green, whatever the order.
+        colours=trends.SENTIMENTS,
     )
     volume_chart = charts.line_chart(
         _("Posts by channel and day"),

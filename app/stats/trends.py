@@ -22,13 +22,11 @@ from __future__ import annotations
 import contextlib
 import json
 import math
-import re
 import statistics
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import redis
@@ -41,11 +39,11 @@ from sqlalchemy.exc import IntegrityError
 from app.cases.labels import CATEGORY_LABELS
 from app.cases.models import Case
 from app.collectors.models import Post, Watchlist
-from app.core.text import fold
 from app.core.validation import check_date
 from app.extensions import db
 from app.models import utcnow
 from app.notifications.operations import Rendered, add_notifications, register_renderer
+from app.stats import keywords
 from app.stats.models import SpikeAlert
 from app.units.models import Unit
 from app.users.models import Role, User
@@ -58,13 +56,12 @@ BASELINE_DAYS = 7
 #: A case or keyword needs at least this many mentions in the window to be a hot topic.
 HOT_MIN_VOLUME = 3
 #: Texts read per period for keywords; above it every n-th post is read and counts scaled by n.
-MAX_KEYWORD_POSTS = 20_000
+MAX_KEYWORD_POSTS = 6_000
 #: Keywords whose posts overlap this much (Jaccard) are one topic; a phrase made of
 #: overlapping keywords must be written in this share of the topic's posts.
 GROUP_OVERLAP = 0.6
-#: Rising keywords considered for the topics, and the longest phrase shown.
+#: Rising keywords considered for the topics.
 MAX_GROUPED_TERMS = 300
-MAX_PHRASE_WORDS = 8
 #: Spike alert defaults; config.py's SPIKE_K and SPIKE_MIN_VOLUME override them.
 DEFAULT_SPIKE_K = 2.0
 DEFAULT_SPIKE_MIN_VOLUME = 5
@@ -223,90 +220,8 @@ def growth(volume: float, expected: float) -> float:
     return (volume + 1) / (expected + 1)
 
 
-# -- keywords (pure) -------------------------------------------------------------
-
-#: Vietnamese function words, pronouns, particles and time words, as written (with diacritics),
-#: and the teencode people type for them. Place and topic words are NOT here: ranking by
-#: growth already keeps ever-present words ("phường", "thành phố") out of the hot topics.
-STOPWORDS = frozenset(
-    """
-    và của là có các cái chiếc những một mấy được bị cho không chẳng chả này đó đấy kia ấy do
-    thì mà với trong ngoài để tại từ đến tới ra vào lên xuống như khi lúc đã đang sẽ vẫn còn
-    cũng rất quá lắm lại nữa rồi nhé nhá nha à ạ ơi hả nhỉ nè đi thôi ai gì sao nào đâu bao
-    nhiêu mọi người tôi tao mày bạn mình chúng họ anh chị em ông bà cô chú bác nó ta về theo
-    sau trước trên dưới giữa nếu vì nên bởi hay hoặc hơn nhất đều chỉ mới từng nhiều ít cả hết
-    làm thế vậy nhưng rằng thấy biết muốn phải cần nói hỏi bảo cứ luôn thêm khác điều việc ngày
-    hôm nay năm tháng tuần giờ lần chưa chứ đây ở qua vừa xong hơi khá thật sự nhau cùng mỗi vài
-    ko k kg khg hok hk dc dk đc j ng mn mng vs trc cx bik ntn ok oke uh uhm hic haha hihi kkk vl
-    vcl ae mik mk r z v e t m
-    """.split()  # noqa: SIM905  (a word list reads better as text)
-)
-#: Text typed without diacritics is ambiguous: "ong" is "ông" (Mr) or "ống" (pipe). These
-#: folded forms are kept as words there; every other folded stopword is dropped.
-_AMBIGUOUS_FOLDED = frozenset({"ong", "ho", "ban", "nam", "ngay", "gio", "ba"})
-_FOLDED_STOPWORDS = frozenset(fold(word) for word in STOPWORDS) - _AMBIGUOUS_FOLDED
-_URLISH = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+|@\w+")
-_WORD = re.compile(r"[^\W_]+")
-#: Folded text read per post: the start of a long article says what it is about.
-MAX_TEXT_CHARS = 1200
-
-
-@lru_cache(maxsize=131072)
-def _fold_word(word: str) -> str:
-    return fold(word)
-
-
-@lru_cache(maxsize=131072)
-def _term_word(word: str) -> str | None:
-    """The folded form of a lower-case word, or None for a stopword, a number or a letter."""
-    if len(word) < 2 or word.isdigit() or word in STOPWORDS:
-        return None
-    folded = _fold_word(word)
-    if folded == word and folded in _FOLDED_STOPWORDS:
-        return None
-    return folded
-
-
-def _words(text: str) -> list[str]:
-    """The surface words of a text, lower-case, without links, e-mails and @mentions."""
-    return _WORD.findall(_URLISH.sub(" ", text[:MAX_TEXT_CHARS].lower()))
-
-
-def keyword_terms(text: str | None, max_n: int = 3) -> set[str]:
-    """The folded 1- to 3-syllable terms of a text, each once, stopwords out.
-
-    Vietnamese words are one or more syllables ("ngập nước" is one word of two), so runs of
-    2 and 3 syllables carry the words; a run never spans a stopword, a number or a link.
-
-    >>> sorted(keyword_terms("Đường bị ngập nước nặng"))
-    ['duong', 'nang', 'ngap', 'ngap nuoc', 'ngap nuoc nang', 'nuoc', 'nuoc nang']
-    """
-    if not text:
-        return set()
-    folded = list(map(_term_word, _words(text)))
-    terms: set[str] = set(folded)
-    terms.discard(None)
-    start = 0
-    # Each run of kept words between stopwords: its 2- and 3-word windows.
-    for end in (*(i for i, word in enumerate(folded) if word is None), len(folded)):
-        run = folded[start:end]
-        for n in range(2, min(max_n, len(run)) + 1):
-            terms.update(map(" ".join, zip(*(run[i:] for i in range(n)), strict=False)))
-        start = end + 1
-    return terms
-
-
-def surface_forms(text: str | None, term: str) -> list[str]:
-    """How `term` (folded) is written in `text`: the runs of words that fold to it."""
-    words = _words(text or "")
-    size = term.count(" ") + 1
-    folded = [_fold_word(w) for w in words]
-    target = term.split(" ")
-    return [
-        " ".join(words[i : i + size])
-        for i in range(len(words) - size + 1)
-        if folded[i : i + size] == target
-    ]
+# -- keywords ---------------------------------------------------------------------
+# Words and phrases of the posts: see app/stats/keywords.py.
 
 
 @dataclass(frozen=True)
@@ -374,32 +289,6 @@ def group_keywords(
     return groups
 
 
-def merge_phrase(
-    lead: str, members: Sequence[str], occurs, max_words: int = MAX_PHRASE_WORDS
-) -> str:
-    """Extend `lead` with the members that overlap its ends ("xe cau sai" + "cau sai gon" ->
-    "xe cau sai gon") while `occurs(phrase)` says the longer phrase is really written (pure)."""
-    phrase = lead.split(" ")
-    longest_first = sorted((m.split(" ") for m in members if " " in m), key=len, reverse=True)
-    changed = True
-    while changed and len(phrase) < max_words:
-        changed = False
-        for words in longest_first:
-            shared = len(words) - 1
-            candidates = []
-            if phrase[-shared:] == words[:-1]:
-                candidates.append(phrase + words[-1:])
-            if phrase[:shared] == words[1:]:
-                candidates.append(words[:1] + phrase)
-            for candidate in candidates:
-                if occurs(" ".join(candidate)):
-                    phrase, changed = candidate, True
-                    break
-            if changed:
-                break
-    return " ".join(phrase)
-
-
 # -- hot topics -------------------------------------------------------------------
 
 
@@ -415,62 +304,50 @@ def _texts(start: datetime, end: datetime, *, limit: int = MAX_KEYWORD_POSTS):
     return texts, float(step)
 
 
-def _keyword_counts(texts: Iterable[str], only: set[str] | None = None) -> Counter:
-    counts: Counter = Counter()
-    for text in texts:
-        terms = keyword_terms(text)
-        counts.update(terms if only is None else terms & only)
-    return counts
-
-
-def _folded_words(text: str) -> str:
-    """The folded words of a text, one space apart and padded, stopwords kept."""
-    return " " + " ".join(_fold_word(word) for word in _words(text)) + " "
-
-
 def _hot_keywords(window_start, now, baseline_start, limit, min_volume) -> list[dict]:
     texts, step = _texts(window_start, now)
     window_texts = list(texts)
-    current = {k: v * step for k, v in _keyword_counts(window_texts).items()}
+    if not window_texts:
+        return []
+    segmenter = keywords.build_segmenter(window_texts)
+    window_words = [segmenter.words(text) for text in window_texts]
+    base_texts, base_step = _texts(baseline_start, window_start)
+    base_words = [segmenter.words(text) for text in base_texts]
+    pairs = keywords.collocations(window_words + base_words)
+    window_words = [keywords.join_pairs(words, pairs) for words in window_words]
+    window_terms = [keywords.keywords(words) for words in window_words]
+    counts: Counter = Counter()
+    for terms in window_terms:
+        counts.update(terms)
+    current = {k: v * step for k, v in counts.items()}
     candidates = {k for k, v in current.items() if v >= min_volume}
     if not candidates:
         return []
-    base_texts, base_step = _texts(baseline_start, window_start)
-    previous = {k: v * base_step for k, v in _keyword_counts(base_texts, candidates).items()}
+    previous_counts: Counter = Counter()
+    for words in base_words:
+        previous_counts.update(keywords.keywords(keywords.join_pairs(words, pairs)) & candidates)
+    previous = {k: v * base_step for k, v in previous_counts.items()}
     scale = (now - window_start) / (window_start - baseline_start)
+    places = {w.key for words in window_words for w in words if w is not None and w.place}
     rising = rank_rising(current, previous, scale=scale, min_volume=min_volume)
+    # On a tie, a word leads its topic before the place it happens at ("kẹt xe", then
+    # "cầu Sài Gòn").
+    rising.sort(key=lambda t: (-t.growth, -t.volume, t.key in places, -t.key.count(" "), t.key))
     rising = rising[:MAX_GROUPED_TERMS]
     wanted = {trend.key for trend in rising}
     docs: dict[str, set[int]] = defaultdict(set)
-    for index, text in enumerate(window_texts):
-        for term in keyword_terms(text) & wanted:
+    for index, terms in enumerate(window_terms):
+        for term in terms & wanted:
             docs[term].add(index)
-    folded: dict[int, str] = {}
-
-    def written(index: int) -> str:
-        if index not in folded:
-            folded[index] = _folded_words(window_texts[index])
-        return folded[index]
-
+    forms = keywords.display_forms(window_words, wanted)
     result = []
     for group in group_keywords(rising, docs, limit):
         lead = group[0]
-        lead_docs = sorted(docs[lead.key])
-
-        def occurs(phrase: str, lead_docs=lead_docs) -> bool:
-            hits = sum(1 for i in lead_docs if f" {phrase} " in written(i))
-            return hits >= GROUP_OVERLAP * len(lead_docs)
-
-        phrase = merge_phrase(lead.key, [t.key for t in group[1:]], occurs)
-        related = sorted(
-            (t.key for t in group[1:] if f" {t.key} " not in f" {phrase} "),
-            key=lambda key: (-key.count(" "), key),
-        )[:4]
-        forms = _common_forms([window_texts[i] for i in lead_docs], [phrase, *related])
+        related = [t.key for t in group[1:]][:4]
         result.append(
             {
-                "term": phrase,
-                "display": forms.get(phrase, phrase),
+                "term": lead.key,
+                "display": forms.get(lead.key, lead.key),
                 "volume": round(lead.volume),
                 "baseline": round(lead.expected, 2),
                 "growth": round(lead.growth, 2),
@@ -478,17 +355,6 @@ def _hot_keywords(window_start, now, baseline_start, limit, min_volume) -> list[
             }
         )
     return result
-
-
-def _common_forms(texts: Iterable[str], terms: list[str]) -> dict[str, str]:
-    """The most frequent written form (lower case, with diacritics) of each folded term."""
-    forms: dict[str, Counter] = defaultdict(Counter)
-    for text in texts:
-        padded = _folded_words(text)
-        for term in terms:
-            if f" {term} " in padded:
-                forms[term].update(surface_forms(text, term))
-    return {term: counter.most_common(1)[0][0] for term, counter in forms.items() if counter}
 
 
 def _hot_cases(window_start, now, baseline_start, limit, min_volume, unit_ids) -> list[dict]:
@@ -563,17 +429,17 @@ def hot_topics(
     `growth` = (volume + 1) / (baseline + 1). An item needs `min_volume` mentions and a volume
     above its baseline; items are ranked by growth, then volume.
 
-    A case's mentions are its posts. Keywords are the 1- to 3-syllable terms of the folded
-    post texts (no diacritics, stopwords out), each counted once per post. Rising terms that
-    mostly appear in the same posts form one topic (`group_keywords`), led by its best-ranked
-    term, whose figures it carries; `term` is that term extended by the overlapping terms of
-    its group while the longer phrase is really written ("ket xe" + "xe cau" + "cau sai gon"
-    -> "ket xe cau sai gon"), `display` its most frequent written form (lower case, with
-    diacritics), `related` up to 4 other terms of the topic. `unit_ids` limits the cases to
-    those units (None: all).
+    A case's mentions are its posts. Keywords are the words and phrases of the post texts
+    (app/stats/keywords.py: compounds such as "ngập nước" stay one keyword, places are one
+    keyword by their name, forms with and without diacritics count together, stopwords
+    out), each counted once per post. Rising keywords that mostly appear in the same posts
+    form one topic (`group_keywords`), led by its best-ranked keyword (a word before a place
+    on a tie), whose figures it carries; `term` is its folded key, `display` its most frequent
+    written form (diacritics first; a place's name), `related` up to 4 other keywords of the
+    topic. `unit_ids` limits the cases to those units (None: all).
 
     Keywords read every post text of the 8 days (at most MAX_KEYWORD_POSTS per period), which
-    takes a second or two on a busy week: with `cache_seconds`, the keywords are kept in Redis
+    takes a few seconds on a busy week: with `cache_seconds`, the keywords are kept in Redis
     (when in use) for that long, per window and limit.
 
     Returns::

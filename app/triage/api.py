@@ -26,6 +26,7 @@ from app.collectors.models import SCOPES
 from app.jobs import QueueUnavailable, get_queue, redis_connection
 from app.triage import api_jobs
 from app.triage.limits import Busy, RateLimiter, Slots
+from app.triage.model.store import ModelUnavailable
 from app.triage.pipeline import analyse, place_of
 from app.triage.schemas import MAX_TEXT_CHARS, MAX_TEXTS, PlaceQuerySchema, TriageRequestSchema
 
@@ -121,6 +122,8 @@ def triage_texts():
             analyses = analyse(texts, scopes=[data["scope"]] * len(texts))
     except Busy as busy:
         return _refusal(503, "busy", "triage is busy: try again shortly", busy.retry_after)
+    except ModelUnavailable:
+        return _refusal(503, "model_unavailable", "no triage model is loaded yet", 60)
     results = [analysis.as_json() for analysis in analyses]
     if "text" in data:
         return jsonify(results[0])

@@ -57,6 +57,11 @@ def triage_cli():
     help="Leave every text of this source (e.g. vnexpress_comments) out of train and dev, "
     "to score the model on it afterwards (leave-one-source-out). Implies --no-fallback.",
 )
+@click.option(
+    "--if-idle",
+    is_flag=True,
+    help="Exit quietly (status 0) when a training is already running, instead of failing.",
+)
 def train_command(
     data_dir,
     output_root,
@@ -69,8 +74,34 @@ def train_command(
     lexical_weight,
     fallback,
     exclude_source,
+    if_idle,
 ):
-    """Fine-tune the transformer classifier and publish it as the current model."""
+    """Fine-tune the transformer classifier and publish it as the current model.
+
+    One training at a time per models root (a lock); its progress (stage, percent,
+    ETA) goes to ``progress.json`` there, which /admin/model shows.
+    """
+    from app.triage.model import store
+    from app.triage.model.progress import TrainingBusy, training_lock
+
+    root = output_root if output_root is not None else store.default_model_root()
+    try:
+        with training_lock(root):
+            _train(
+                data_dir, output_root, root, seed, epochs, layers, trainable_layers,
+                batch_size, device, lexical_weight, fallback, exclude_source,
+            )  # fmt: skip
+    except TrainingBusy as busy:
+        if if_idle:
+            click.echo(f"[progress] {busy}: not starting another")
+            return
+        raise click.ClickException(str(busy)) from busy
+
+
+def _train(
+    data_dir, output_root, root, seed, epochs, layers, trainable_layers, batch_size, device,
+    lexical_weight, fallback, exclude_source,
+):  # fmt: skip
     from app.triage.model.loop import TrainSettings
     from app.triage.model.train import run_training
 
@@ -95,17 +126,24 @@ def train_command(
         counts = write_without_source(data_dir, held_out, exclude_source)
         click.echo(f"[data] without {exclude_source}: {counts}")
         data_dir, fallback = held_out, False
-    if fallback:
-        from app.triage.model.fallback import train_fallback
+    from app.triage.model.progress import ProgressRecorder, progress_path
 
-        click.echo("[fallback] training the TF-IDF fallback")
-        click.echo(f"[fallback] {train_fallback(data_dir).version} saved")
+    progress = ProgressRecorder(progress_path(root), echo=click.echo)
     try:
+        if fallback:
+            from app.triage.model.fallback import train_fallback
+
+            progress("[fallback] training the TF-IDF fallback")
+            progress(f"[fallback] {train_fallback(data_dir).version} saved")
         version_dir = run_training(
-            data_dir, output_root, settings, device=device, progress=click.echo
+            data_dir, output_root, settings, device=device, progress=progress
         )
     except (ValueError, FileNotFoundError) as error:
+        progress.fail(str(error))
         raise click.ClickException(str(error)) from error
+    except BaseException as error:  # interrupted or crashed: the page must not say "running"
+        progress.fail(f"{type(error).__name__}: {error}")
+        raise
     click.echo(f"model: {version_dir}")
 
 

@@ -285,8 +285,11 @@ class CandidateIndex:
     def touched(self) -> list[Candidate]:
         return [c for c in self._by_key.values() if c.touched]
 
-    def find_match(self, post: PostFeatures) -> Match | None:
-        """The best open case for the post, else a recently finished one it says persists, else None."""
+    def find_match(self, post: PostFeatures, exclude=frozenset()) -> Match | None:
+        """The best open case for the post, else a recently finished one it says persists, else None.
+
+        The cases whose keys are in `exclude` (the post's own case) are passed over.
+        """
         index = self._categories.get(post.category)
         if index is None or not index.candidates:
             return None
@@ -297,6 +300,8 @@ class CandidateIndex:
         # Most posts are decided here, without a look at any case's place or time.
         for row in np.flatnonzero(scores >= self.threshold):
             candidate = index.candidates[row]
+            if candidate.key in exclude:
+                continue
             if candidate.status in OPEN_STATUSES:
                 if candidate.last_post_at < open_since:
                     continue

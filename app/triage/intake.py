@@ -145,6 +145,8 @@ class Batch:
         self._joins: list[tuple[Post, clustering.Match, int]] = []
         #: Column values to write on each post, in one statement for the batch.
         self._records: dict[Post, dict] = {}
+        #: Recorded on the triage event of each case the batch opens (e.g. a citizen's report).
+        self.origin: str | None = None
 
     # -- reading, once per batch ----------------------------------------------------
 
@@ -217,13 +219,21 @@ class Batch:
         analysis: Analysis,
         category: str | None = None,
         match: clustering.Match | None = None,
+        *,
+        join_finished: bool = True,
     ) -> None:
-        """Join the post to the case it is about (`match`, when already found), or open one."""
+        """Join the post to the case it is about (`match`, when already found), or open one.
+
+        With `join_finished=False` a post joins only an open case: one that repeats a
+        recently finished case opens a new one instead of saying the problem persists.
+        """
         category = category or analysis.category
         self._load_categories({category}, post.posted_at)
         features = self._features(post, analysis, category)
         if match is None:
             match = self.index.find_match(features)
+            if match is not None and match.persists and not join_finished:
+                match = None
         if match is None:
             case = self._open_case(post, analysis, features)
             candidate = self.index.open(
@@ -273,6 +283,71 @@ class Batch:
         )  # fmt: skip
         return True
 
+    def suggest(self, post: Post, analysis: Analysis) -> None:
+        """Triage's reading of a post that is a case already (a citizen's direct report), as
+        suggestions on that case's timeline: a priority or a category other than the case's
+        (with the model's confidence) and the open cases it likely duplicates. Nothing of
+        the case changes; the post is recorded under the case's category, never for review.
+        """
+        with db.session.no_autoflush:
+            case = db.session.get(Case, post.case_id)
+        if case is None:
+            return
+        suggestion: dict[str, Any] = {"priority": None, "category": None, "duplicates": []}
+        parts = []
+        if analysis.relevant and analysis.priority and analysis.priority != case.priority:
+            suggestion["priority"] = analysis.priority
+            parts.append(f"suggests priority {analysis.priority} (the case has {case.priority})")
+        if analysis.relevant and analysis.category and analysis.category != case.category:
+            suggestion["category"] = analysis.category
+            suggestion["category_confidence"] = round(analysis.confidence, 3)
+            parts.append(
+                f"suggests category {analysis.category} ({analysis.confidence:.0%}) "
+                f"instead of {case.category}"
+            )
+        for match in self._duplicates(post, analysis, case):
+            code = _case_code(match.case_id)
+            suggestion["duplicates"].append(
+                {"case_id": match.case_id, "code": code, "similarity": round(match.similarity, 3)}
+            )
+            parts.append(f"possible duplicate of {code} (similarity {match.similarity:.2f})")
+        if not parts:
+            parts.append("no change suggested")
+        reasons = [r for r in analysis.reasons if r != LOW_CONFIDENCE_REASON]
+        operations.record_event(
+            case, EventKind.triage, None, body="; ".join(parts + reasons),
+            data={"post_id": post.id, "model_version": analysis.model_version,
+                  "confidence": analysis.confidence, "suggestion": suggestion},
+            at=self.now,
+        )  # fmt: skip
+        scores = analysis.category_scores or {}
+        self.record(post, {
+            **decision(analysis), "is_relevant": True, "category": case.category,
+            "confidence": scores.get(case.category, analysis.confidence),
+            "needs_review": False, "reasons": parts + reasons,
+        })  # fmt: skip
+
+    def _duplicates(self, post: Post, analysis: Analysis, case: Case) -> list[clustering.Match]:
+        """The open cases other than `case` that the post repeats, under the case's category
+        and the model's (at most one each)."""
+        categories = [case.category]
+        if analysis.relevant and analysis.category and analysis.category != case.category:
+            categories.append(analysis.category)
+        ward_codes, district_code = _place(analysis)
+        if case.ward is not None:
+            ward_codes = (case.ward.code,)
+        found = {}
+        for category in categories:
+            self._load_categories({category}, post.posted_at)
+            features = clustering.PostFeatures(
+                category=category, ward_codes=ward_codes, former_district_code=district_code,
+                posted_at=post.posted_at, text=post.text,
+            )  # fmt: skip
+            match = self.index.find_match(features, exclude={case.id})
+            if match is not None and not match.persists and isinstance(match.case_id, int):
+                found.setdefault(match.case_id, match)
+        return list(found.values())
+
     def _features(self, post: Post, analysis: Analysis, category: str) -> clustering.PostFeatures:
         ward_codes, district_code = _place(analysis)
         return clustering.PostFeatures(
@@ -320,7 +395,8 @@ class Batch:
                 operations.refresh_search_text(case)
         operations.record_event(
             case, EventKind.triage, None, body="; ".join(analysis.reasons),
-            data={"post_id": post.id, "model_version": analysis.model_version, "confidence": analysis.confidence},
+            data={"post_id": post.id, "model_version": analysis.model_version, "confidence": analysis.confidence,
+                  **({"origin": self.origin} if self.origin else {})},
             at=self.now,
         )  # fmt: skip
         operations.record_event(
@@ -431,6 +507,11 @@ class Batch:
         for post, values in self._records.items():
             for name, value in values.items():
                 set_committed_value(post, name, value)
+
+
+def _case_code(case_id: int) -> str:
+    with db.session.no_autoflush:
+        return db.session.scalar(select(Case.code).where(Case.id == case_id))
 
 
 def _by_keys(rows: list[dict]):

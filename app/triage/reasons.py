@@ -76,6 +76,33 @@ _PARTS: Forms = _compiled(
             ),
         ),  # fmt: skip
         (r"low confidence: waits for a person", lambda g: _("low confidence: waits for a person")),
+        # A citizen's direct report (app.triage.direct) and triage's suggestions on its case.
+        (
+            r"filed by a citizen as (?P<code>[a-z_]+)",
+            lambda g: _("filed by a citizen as %(category)s", category=_category(g["code"])),
+        ),
+        (
+            r"ward chosen by the citizen: (?P<name>.+)",
+            lambda g: _("ward chosen by the citizen: %(name)s", **g),
+        ),
+        (
+            r"suggests priority (?P<priority>P\d) \(the case has (?P<current>P\d)\)",
+            lambda g: _("suggests priority %(priority)s (the case has %(current)s)", **g),
+        ),
+        (
+            r"suggests category (?P<code>[a-z_]+) \((?P<pct>\d+%)\) instead of (?P<current>[a-z_]+)",
+            lambda g: _(
+                "suggests category %(category)s (%(pct)s) instead of %(current)s",
+                category=_category(g["code"]),
+                pct=g["pct"],
+                current=_category(g["current"]),
+            ),
+        ),  # fmt: skip
+        (
+            r"possible duplicate of (?P<code>\S+) \(similarity (?P<similarity>[\d.]+)\)",
+            lambda g: _("possible duplicate of %(code)s (similarity %(similarity)s)", **g),
+        ),
+        (r"no change suggested", lambda g: _("no change suggested")),
         (
             r"national source and no place in the city",
             lambda g: _("national source and no place in the city"),

@@ -12,6 +12,7 @@ so one bad post fails alone.
 
 import logging
 import time
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import load_only
@@ -21,6 +22,7 @@ from app.collectors.operations import scopes_of
 from app.extensions import db
 from app.jobs import job, redis_connection
 from app.models import utcnow
+from app.triage.model.store import ModelUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -72,16 +74,20 @@ def _lock_pending(post_ids: list[int]) -> list[Post]:
 
 
 @job(queue="triage", timeout=900)
-def triage_posts(post_ids: list[int]) -> dict:
-    """Triage the posts that are not done yet; returns counts of done, skipped and failed."""
+def triage_posts(post_ids: list[int], now: datetime | None = None) -> dict:
+    """Triage the posts that are not done yet; returns counts of done, skipped and failed
+    (and postponed: no model could be loaded at all, the posts stay pending).
+
+    `now`: when the triage happens (default: the clock); the demo replays past days with it.
+    """
     counts = {"done": 0, "skipped": 0, "failed": 0}
     for start in range(0, len(post_ids), MODEL_BATCH):
-        for key, value in _triage_chunk(post_ids[start : start + MODEL_BATCH]).items():
-            counts[key] += value
+        for key, value in _triage_chunk(post_ids[start : start + MODEL_BATCH], now).items():
+            counts[key] = counts.get(key, 0) + value  # "postponed": no model could be loaded
     return counts
 
 
-def _triage_chunk(post_ids: list[int]) -> dict:
+def _triage_chunk(post_ids: list[int], now: datetime | None = None) -> dict:
     """One model call for the pending posts, then their links, batch by batch."""
     from app.triage.pipeline import analyse
 
@@ -95,22 +101,28 @@ def _triage_chunk(post_ids: list[int]) -> dict:
             zip(ids, analyse(texts, urls=urls, place_texts=places, scopes=scopes), strict=True)
         )
         error = None
+    except ModelUnavailable as missing:  # no model yet: the posts wait, not counted as failures
+        log.warning("triage postponed for %s posts: %s", len(ids), missing)
+        return _postpone(ids, counts)
     except Exception as failure:  # the model failing must not lose the posts: they retry later
         log.exception("triage model failed on posts %s", ids)
         analyses, error = {}, failure
     for start in range(0, len(ids), LINK_BATCH):
-        for key, value in _triage_batch(ids[start : start + LINK_BATCH], analyses, error).items():
+        batch_ids = ids[start : start + LINK_BATCH]
+        for key, value in _triage_batch(batch_ids, analyses, error, now).items():
             counts[key] += value
     return counts
 
 
-def _triage_batch(post_ids: list[int], analyses: dict, error: Exception | None) -> dict:
+def _triage_batch(
+    post_ids: list[int], analyses: dict, error: Exception | None, now: datetime | None = None
+) -> dict:
     posts = _lock_pending(post_ids)
     counts = {"done": 0, "skipped": len(post_ids) - len(posts), "failed": 0}
     if not posts:
         db.session.rollback()
         return counts
-    now = utcnow()
+    now = now or utcnow()
     if error is not None:
         for post in posts:
             _fail(post, error)
@@ -146,19 +158,35 @@ def _link(items: list, now) -> None:
     from app.triage import intake
 
     batch = intake.Batch(now)
-    batch.prepare(items)
+    # A citizen's direct report is a case from the moment it was filed (app.triage.direct):
+    # triage only adds its reading to that case as suggestions.
+    fresh = [(post, analysis) for post, analysis in items if post.case_id is None]
+    batch.prepare(fresh)
     for post, analysis in items:
-        intake.apply(post, analysis, now, batch)
+        if post.case_id is None:
+            intake.apply(post, analysis, now, batch)
+        else:
+            batch.suggest(post, analysis)
         batch.record(post, {
             "triage_status": TriageStatus.done.value, "triaged_at": now, "triage_error": None,
             "triage_attempts": post.triage_attempts + 1,
         })  # fmt: skip
     # Then the posts whose category is unsure: one that repeats a case (also one the posts
     # above opened) joins it; the rest wait for a person.
-    for post, analysis in items:
+    for post, analysis in fresh:
         if intake.repeat_guesses(analysis):
             batch.join_repeat(post, analysis)
     batch.finish()
+
+
+def _postpone(post_ids: list[int], counts: dict) -> dict:
+    """Leave posts pending, attempts untouched: the sweeper hands them out again later."""
+    posts = _lock_pending(post_ids)
+    for post in posts:
+        post.triage_status = TriageStatus.pending.value
+    db.session.commit()
+    counts["postponed"] = len(posts)
+    return counts
 
 
 def _fail(post: Post, error: Exception) -> None:
@@ -183,12 +211,13 @@ def warm_up() -> dict | None:
     long it took, or None when loading failed (logged: the jobs then load the
     model themselves, and fail and retry as before).
     """
-    from app.triage.model.inference import load_classifier, load_count
+    from app.triage.model.inference import load_classifier, load_count, model_key
     from app.triage.pipeline import analyse
 
     began = time.perf_counter()
     restore = _single_threaded()
     try:
+        key = model_key()
         classifier = load_classifier()
         analyse([WARM_UP_TEXT])
     except Exception:
@@ -197,8 +226,37 @@ def warm_up() -> dict | None:
     finally:
         restore()
     seconds = time.perf_counter() - began
+    _warm["key"], _warm["checked"] = key, time.monotonic()
     log.info("triage model %s warmed up in %.1f s", classifier.version, seconds)
     return {"model_version": classifier.version, "seconds": seconds, "loads": load_count()}
+
+
+#: How often (seconds, at most) the worker parent checks whether a new model has landed.
+WARM_CHECK_SECONDS = 30.0
+#: What the parent warmed up (`model_key`), and when it last checked.
+_warm: dict = {"key": None, "checked": 0.0}
+
+
+def refresh_warm_model(clock=time.monotonic) -> dict | None:
+    """In a warmed-up worker parent: warm up again when the served model changed.
+
+    A model that lands while the worker runs (``make run`` trains the first one in
+    the background, serving the TF-IDF fallback meanwhile) is picked up without a
+    restart: every horse's `load_classifier` sees the new ``current`` at once (and
+    loads it itself), and the parent, checking at most every `WARM_CHECK_SECONDS`
+    before it forks the next horse, loads it once so later horses share it.
+    Returns `warm_up`'s answer when it reloaded, else None (also in a process that
+    never warmed up).
+    """
+    if _warm["key"] is None or clock() - _warm["checked"] < WARM_CHECK_SECONDS:
+        return None
+    from app.triage.model.inference import model_key
+
+    _warm["checked"] = clock()
+    if model_key() == _warm["key"]:
+        return None
+    log.info("a new triage model landed: the worker loads it")
+    return warm_up()
 
 
 def _single_threaded():

@@ -5,10 +5,13 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from app.cases.carries import contact_of
 from app.cases.models import CATEGORIES
 from app.collectors.models import Post
 from app.core.validation import positive_int, whole_number
 from app.extensions import db
+from app.public.media import photos_of
+from app.triage import rule_admin
 from app.triage.models import RoutingRule
 from app.triage.reasons import localise
 from app.triage.review import ReviewError, decide, review_queue, ward_choices
@@ -18,6 +21,8 @@ from app.units.models import LOCAL_KINDS, Unit
 bp = Blueprint("triage", __name__, template_folder="templates")
 #: RoutingRule.description's column length.
 MAX_RULE_DESCRIPTION = 300
+#: The longest text the rule tester reads.
+MAX_TRY_TEXT = 2000
 #: `{{ reason|triage_reason }}`: a stored triage reason in the user's language (case pages too).
 bp.add_app_template_filter(localise, "triage_reason")
 
@@ -48,6 +53,8 @@ def review():
         page=page,
         categories=CATEGORIES,
         choices=ward_choices(page.items, _local_units()),
+        photos={post.id: photos_of([post]) for post in page.items},
+        contacts={post.id: contact_of(post) for post in page.items},
     )
 
 
@@ -79,11 +86,32 @@ def routing_rules():
     _require("admin")
     if ensure_default_rules():
         db.session.commit()
-    rules = db.session.scalars(
-        select(RoutingRule).order_by(RoutingRule.position, RoutingRule.id)
-    ).all()
     units = db.session.scalars(select(Unit).order_by(Unit.sort_order, Unit.name_vi)).all()
-    return render_template("triage/routing.html", rules=rules, units=units, categories=CATEGORIES)
+    trial, tried = (
+        None,
+        {
+            "text": request.args.get("text", "")[:MAX_TRY_TEXT],
+            "category": request.args.get("category", ""),
+            "ward": request.args.get("ward", ""),
+        },
+    )
+    if tried["text"].strip() or tried["category"]:
+        category = tried["category"] if tried["category"] in CATEGORIES else None
+        ward = (
+            db.session.scalar(select(Unit).where(Unit.code == tried["ward"]))
+            if tried["ward"]
+            else None
+        )
+        trial = rule_admin.try_text(tried["text"], category, ward)
+    return render_template(
+        "triage/routing.html",
+        rules=rule_admin.ordered_rules(),
+        units=units,
+        wards=_local_units(),
+        categories=CATEGORIES,
+        trial=trial,
+        tried=tried,
+    )
 
 
 @bp.post("/admin/routing")
@@ -107,6 +135,7 @@ def save_routing_rule():
             "error",
         )
         return redirect(url_for("triage.routing_rules"), code=303)
+    before = rule_admin.snapshot(rule)
     rule.position = position
     rule.category = request.form.get("category") or None
     rule.requires_ward = request.form.get("requires_ward") == "on" or target == "ward"
@@ -115,6 +144,39 @@ def save_routing_rule():
     rule.description = description
     rule.is_active = request.form.get("is_active") == "on"
     db.session.add(rule)
+    db.session.flush()
+    rule_admin.record_save(current_user, rule, before)
     db.session.commit()
     flash(_("Routing rule saved."), "success")
+    return redirect(url_for("triage.routing_rules"), code=303)
+
+
+def _rule(rule_id: int) -> RoutingRule:
+    return db.session.get(RoutingRule, rule_id) or abort(404)
+
+
+@bp.post("/admin/routing/<int:rule_id>/move")
+@login_required
+def move_routing_rule(rule_id: int):
+    _require("admin")
+    rule_admin.move(current_user, _rule(rule_id), request.form.get("direction", ""))
+    return redirect(url_for("triage.routing_rules"), code=303)
+
+
+@bp.post("/admin/routing/<int:rule_id>/enabled")
+@login_required
+def enable_routing_rule(rule_id: int):
+    _require("admin")
+    enabled = request.form.get("enabled") == "1"
+    rule_admin.set_enabled(current_user, _rule(rule_id), enabled)
+    flash(_("Rule enabled.") if enabled else _("Rule disabled."), "success")
+    return redirect(url_for("triage.routing_rules"), code=303)
+
+
+@bp.post("/admin/routing/<int:rule_id>/delete")
+@login_required
+def delete_routing_rule(rule_id: int):
+    _require("admin")
+    rule_admin.delete(current_user, _rule(rule_id))
+    flash(_("Routing rule deleted."), "success")
     return redirect(url_for("triage.routing_rules"), code=303)

@@ -3,7 +3,7 @@
 import enum
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, Integer, String
+from sqlalchemy import JSON, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -103,3 +103,25 @@ class ApiToken(db.Model):
     @property
     def is_revoked(self) -> bool:
         return self.revoked_at is not None
+
+
+class AdminAudit(db.Model):
+    """One change an admin made on the admin screens (users, units, rules, templates)."""
+
+    __tablename__ = "admin_audit"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Who made the change; kept as None if that account is ever deleted.
+    actor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    #: What was done, e.g. "user.create", "user.deactivate", "unit.approval".
+    action: Mapped[str] = mapped_column(String(40), index=True)
+    #: What it was done to: "user", "unit", "routing_rule", "response_template".
+    target_type: Mapped[str] = mapped_column(String(30))
+    target_id: Mapped[int | None] = mapped_column(Integer)
+    #: Before/after values of what changed (no secrets).
+    details: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False, index=True)
+
+    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])

@@ -33,6 +33,7 @@ def test_citizen_reports_follows_and_confirms_solved(
     page.get_by_label("Vấn đề là gì?").fill(
         "Ngập nước sâu sau mưa trên đường Nguyễn Hữu Cảnh, gọi 0901234567"
     )
+    page.locator("#category").select_option("flooding")
     page.get_by_label("Địa điểm (đường, địa danh, quận cũ)").fill("Bình Thạnh")
     page.get_by_role("button", name="Gửi phản ánh").click()
     code = page.get_by_test_id("tracking-code").inner_text().strip()
@@ -40,11 +41,12 @@ def test_citizen_reports_follows_and_confirms_solved(
     feedback_link = page.get_by_test_id("feedback-link").get_attribute("href")
     assert feedback_link.startswith(f"{live_server}/public/cases/{code}/feedback/")
 
+    # A case at once, received; triage afterwards only adds suggestions.
+    case = db.session.scalar(db.select(Case).where(Case.code == code))
+    assert (case.status, case.category) == ("received", "flooding")
     post = db.session.scalar(db.select(Post).where(Post.tracking_code == code))
     triage_posts([post.id])
     db.session.expire_all()
-    case = db.session.scalar(db.select(Case).where(Case.code == code))
-    assert case is not None
 
     page.goto(f"{live_server}/public/")
     page.get_by_label("Mã tra cứu").fill(code.lower())

@@ -47,7 +47,8 @@ def assigned_case(people):
                     "priority": priority,
                 },
             )
-            operations.assign(case, people["officer"], people["admin"], version=case.version)
+            # The officer takes it: no assignment notification besides the deadline ones.
+            operations.assign(case, people["officer"], people["officer"], version=case.version)
         return case
 
     return factory

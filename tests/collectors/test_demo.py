@@ -28,7 +28,7 @@ def test_demo_posts_are_triaged_and_make_a_flooding_spike(app_context, keyword_c
     )
     assert recent_press >= 10
     assert db.session.scalar(select(func.count()).where(Post.case_id.is_not(None))) > 0
-    assert db.session.scalar(select(func.min(Post.posted_at))) >= NOW - timedelta(days=8)
+    assert db.session.scalar(select(func.min(Post.posted_at))) >= NOW - timedelta(days=60)
     spikes = {(a.dimension, a.key) for a in db.session.scalars(select(SpikeAlert))}
     assert ("category", "flooding") in spikes
 

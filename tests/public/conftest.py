@@ -28,10 +28,16 @@ def uploads(app, tmp_path, monkeypatch):
 
 @pytest.fixture
 def file_report(client, uploads):
-    """Factory: post the public report form, return the response."""
+    """Factory: post the public report form (category flooding unless given), return the response."""
 
     def submit(text="Ngập nước sâu ở đường Nguyễn Hữu Cảnh", **fields):
-        data = {"text": text, "place": "Bình Thạnh", "csrf_token": csrf_token(client), **fields}
+        data = {
+            "text": text,
+            "place": "Bình Thạnh",
+            "category": "flooding",
+            "csrf_token": csrf_token(client),
+            **fields,
+        }
         return client.post("/public/report", data=data, content_type="multipart/form-data")
 
     return submit

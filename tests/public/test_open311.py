@@ -4,6 +4,7 @@ import xml.etree.ElementTree as ElementTree
 
 import pytest
 
+from app.cases.models import Case
 from app.collectors.models import Post
 from app.extensions import db
 from app.triage.tasks import triage_posts
@@ -47,7 +48,7 @@ ATTRIBUTE_FIELDS = {
     "description",
 }
 DEFINITION_FIELDS = {"service_code", "attributes"}
-POST_ANSWER_FIELDS = {"token", "service_notice", "account_id", "feedback_url"}
+POST_ANSWER_FIELDS = {"service_request_id", "token", "service_notice", "account_id", "feedback_url"}
 TOKEN_FIELDS = {"service_request_id", "token"}
 ERROR_FIELDS = {"code", "description"}
 DISCOVERY_FIELDS = {"changeset", "contact", "key_service", "endpoints"}
@@ -175,15 +176,39 @@ def test_post_request_gives_a_token_that_leads_to_the_request(
     token = answer["token"]
     post = db.session.scalar(db.select(Post).where(Post.tracking_code == token))
     assert post.contact == {"name": "Lê Văn D", "phone": "0901234567", "email": "d@example.vn"}
-    waiting = client.get(f"/open311/v2/tokens/{token}.json").get_json()
-    assert waiting == [{"service_request_id": None, "token": token}]
-    triage_posts([post.id])
+    # The request is a case at once, before any model runs: its id is set in the answer and
+    # the token leads to it.
+    assert answer["service_request_id"] == token
+    at_once = client.get(f"/open311/v2/tokens/{token}.json").get_json()
+    assert at_once == [{"service_request_id": token, "token": token}]
     linked = client.get(f"/open311/v2/tokens/{token}.xml")
     assert [set(i) for i in _xml(linked, "service_requests", "request")] == [TOKEN_FIELDS]
-    request_id = client.get(f"/open311/v2/tokens/{token}.json").get_json()[0]["service_request_id"]
-    assert request_id == token
-    item = client.get(f"/open311/v2/requests/{request_id}.xml").get_data(as_text=True)
+    (item,) = client.get(f"/open311/v2/requests/{token}.json").get_json()
+    assert (item["status"], item["service_code"]) == ("open", "flooding")
+    assert item["expected_datetime"] is not None
+    case = db.session.scalar(db.select(Case).where(Case.code == token))
+    assert (case.status, case.category) == ("received", "flooding")
+    # Triage afterwards suggests; the request keeps its id and its service code.
+    triage_posts([post.id])
+    db.session.expire_all()
+    assert client.get(f"/open311/v2/tokens/{token}.json").get_json() == at_once
+    assert db.session.get(Case, case.id).category == "flooding"
+    item = client.get(f"/open311/v2/requests/{token}.xml").get_data(as_text=True)
     assert "Ngập nước sâu" in item and "Văn D" not in item and "0901234567" not in item
+
+
+def test_a_request_for_another_service_is_received_with_that_category(
+    client, create_user, api_token
+):
+    data = {
+        "api_key": _key(create_user, api_token),
+        "service_code": "infrastructure",
+        "address_string": "Lê Văn Sỹ, Phú Nhuận",
+        "description": "Ổ gà lớn giữa đường, tối qua 2 người ngã xe",
+    }
+    answer = client.post("/open311/v2/requests.json", json=data).get_json()[0]
+    case = db.session.scalar(db.select(Case).where(Case.code == answer["service_request_id"]))
+    assert (case.status, case.category, case.unit.code) == ("received", "infrastructure", "SO-XD")
 
 
 def test_post_request_validates_location_service_and_length(client, create_user, api_token):

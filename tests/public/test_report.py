@@ -45,8 +45,184 @@ def test_an_unknown_ward_is_refused(file_report):
     assert file_report(ward="no-such-ward").status_code == 422
 
 
-def test_the_report_becomes_a_case_with_the_same_code(client, file_report, keyword_classifier):
-    code = _code_from(file_report(submission_id="c"))
+# --- a direct report is a case at once (issue 17, item 3) ----------------------------------
+
+POTHOLE = "Ổ gà lớn giữa đường Lê Văn Sỹ, tối qua 2 người ngã xe, có ảnh đính kèm?"
+
+
+def _a_ward() -> Unit:
+    return db.session.scalars(db.select(Unit).where(Unit.kind == "ward").order_by(Unit.id)).first()
+
+
+def _local(moment) -> str:
+    from zoneinfo import ZoneInfo
+
+    return moment.astimezone(ZoneInfo("Asia/Ho_Chi_Minh")).strftime("%d/%m/%Y %H:%M")
+
+
+def test_a_report_is_a_case_at_once_with_the_citizens_category_ward_and_unit(
+    client, file_report, uploads
+):
+    from app.cases.models import Case
+    from app.public.operations import promised_response_at
+    from app.triage.routing import route
+
+    ward = _a_ward()
+    response = file_report(
+        text=POTHOLE,
+        category="infrastructure",
+        ward=ward.code,
+        place="",
+        photo=(io.BytesIO(_photo_with_gps()), "o-ga.jpg"),
+        submission_id="pothole",
+    )
+
+    assert response.status_code == 200
+    code = _code_from(response)
+    case = db.session.scalar(db.select(Case).where(Case.code == code))
+    # No model has run: the case is there, as the citizen filed it, routed by the rules.
+    assert (case.status, case.category, case.ward_id) == ("received", "infrastructure", ward.id)
+    assert case.unit_id == route("infrastructure", ward).unit.id
+    assert (case.source, case.created_by_id) == ("citizen", None)
+    assert [e.kind for e in case.events] == ["created", "triage", "routed"]
+    assert case.events[1].data["origin"] == "citizen_report"
+    post = db.session.scalar(db.select(Post).where(Post.tracking_code == code))
+    assert (post.case_id, post.needs_review) == (case.id, False)
+    due = promised_response_at(case)
+    assert due is not None
+    # The confirmation page and the citizen's page say "received" and the promised date.
+    filed = response.get_data(as_text=True)
+    assert "Tiếp nhận" in filed and _local(due) in filed
+    page = client.get(f"/public/cases/{code}").get_data(as_text=True)
+    assert "đang được phân loại" not in page
+    assert "Đã tiếp nhận phản ánh của bạn." in page and "Tiếp nhận" in page
+    assert "Hẹn trả lời trước" in page and _local(due) in page
+    assert case.unit.name_vi in page
+
+
+def test_a_chosen_ward_routes_to_the_ward_when_the_rules_say_so(file_report):
+    from app.cases.models import Case
+
+    ward = _a_ward()
+    code = _code_from(
+        file_report(
+            text="Rác ùn ứ trước chợ mấy ngày chưa ai dọn",
+            category="environment",
+            ward=ward.code,
+            submission_id="rac",
+        )
+    )
+    case = db.session.scalar(db.select(Case).where(Case.code == code))
+    assert (case.unit_id, case.category) == (ward.id, "environment")
+
+
+def test_triage_afterwards_only_suggests_and_never_changes_the_category(
+    client, file_report, keyword_classifier
+):
+    from flask_babel import force_locale
+
+    from app.cases.models import Case
+    from app.triage.reasons import localise
+
+    code = _code_from(file_report(text=POTHOLE, category="other", submission_id="other"))
+    post = db.session.scalar(db.select(Post).where(Post.tracking_code == code))
+    case = db.session.scalar(db.select(Case).where(Case.code == code))
+    before = (case.category, case.priority, case.unit_id, case.status, case.version)
+
+    # The model reads infrastructure at 50%: once this sent the report to the review queue.
+    assert triage_posts([post.id]) == {"done": 1, "skipped": 0, "failed": 0}
+
+    db.session.expire_all()
+    case = db.session.get(Case, case.id)
+    assert (case.category, case.priority, case.unit_id, case.status, case.version) == before
+    assert db.session.scalar(db.select(db.func.count(Case.id))) == 1
+    post = db.session.get(Post, post.id)
+    assert (post.case_id, post.needs_review, post.category) == (case.id, False, "other")
+    suggestion = case.events[-1]
+    assert suggestion.kind == "triage"
+    assert suggestion.data["suggestion"]["category"] == "infrastructure"
+    assert suggestion.data["suggestion"]["category_confidence"] == 0.5
+    assert "suggests category infrastructure (50%) instead of other" in suggestion.body
+    with force_locale("en"):
+        assert "suggests category Urban infrastructure (50%) instead of Other" in localise(
+            suggestion.body
+        )
+    # Still one case for the citizen, with the same code, received.
+    page = client.get(f"/public/cases/{code}").get_data(as_text=True)
+    assert "Tiếp nhận" in page and "đang được phân loại" not in page
+
+
+def test_a_repeat_report_joins_the_open_case_and_the_citizen_gets_its_code(client, file_report):
+    from app.cases.models import Case
+
+    first = _code_from(
+        file_report(text="Ngập nước sâu ở đường Nguyễn Hữu Cảnh sau cơn mưa", submission_id="a")
+    )
+    response = file_report(
+        text="Đường Nguyễn Hữu Cảnh lại ngập nước sâu sau mưa, xe chết máy", submission_id="b"
+    )
+
+    assert response.status_code == 200
+    second = db.session.scalar(db.select(Post).where(Post.external_id == "b"))
+    assert second.tracking_code != first
+    page = response.get_data(as_text=True)
+    assert first in page and second.tracking_code not in page
+    assert 'data-testid="joined-case"' in page
+    link = _feedback_link(response)
+    assert link.startswith(f"/public/cases/{first}/feedback/")
+    assert client.get(link).status_code == 200  # the reporter's link works on the joined case
+    case = db.session.scalar(db.select(Case).where(Case.code == first))
+    assert second.case_id == case.id
+    assert (case.mention_count, db.session.scalar(db.select(db.func.count(Case.id)))) == (2, 1)
+    assert case.events[-1].data["post_id"] == second.id
+    # The report's own code leads to the case it joined, received with its promised date.
+    followed = client.get(f"/public/cases/{second.tracking_code}").get_data(as_text=True)
+    assert first in followed and "Tiếp nhận" in followed and "Hẹn trả lời trước" in followed
+
+
+def test_a_report_of_another_category_opens_its_own_case(file_report):
+    from app.cases.models import Case
+
+    file_report(text="Ngập nước sâu ở đường Nguyễn Hữu Cảnh sau cơn mưa", submission_id="a")
+    file_report(
+        text="Đường Nguyễn Hữu Cảnh ngập nước sâu, kẹt xe hàng giờ",
+        category="traffic",
+        submission_id="b",
+    )
+    assert db.session.scalar(db.select(db.func.count(Case.id))) == 2
+
+
+def test_the_evening_report_counts_a_direct_report_case_as_from_citizens(file_report):
+    from datetime import timedelta
+
+    from app.models import utcnow
+    from app.stats.reports import new_cases_by_origin
+
+    file_report(submission_id="evening")
+    now = utcnow()
+    assert new_cases_by_origin(now - timedelta(hours=1), now + timedelta(minutes=1)) == {
+        "posts": 0,
+        "direct": 1,
+    }
+
+
+def test_the_form_asks_what_the_problem_is_about(client, file_report):
+    page = client.get("/public/report?lang=en").get_data(as_text=True)
+    assert '<select id="category" name="category" required' in page
+    assert '<option value="infrastructure">Urban infrastructure</option>' in page
+    response = client.post(
+        "/public/report?lang=en",
+        data={"text": POTHOLE, "category": "potholes", "csrf_token": csrf_token(client)},
+    )
+    assert response.status_code == 422
+    assert "Please choose what the problem is about." in response.get_data(as_text=True)
+    assert db.session.scalar(db.select(db.func.count(Post.id))) == 0
+
+
+def test_a_report_without_a_category_waits_for_triage_as_before(
+    client, file_report, keyword_classifier
+):
+    code = _code_from(file_report(category="", submission_id="c"))
     assert "đang được phân loại" in client.get(f"/public/cases/{code}").get_data(as_text=True)
     post = db.session.scalar(db.select(Post).where(Post.tracking_code == code))
     triage_posts([post.id])
@@ -54,6 +230,17 @@ def test_the_report_becomes_a_case_with_the_same_code(client, file_report, keywo
     assert post.case_id is not None
     page = client.get(f"/public/cases/{code}").get_data(as_text=True)
     assert "Ngập nước sâu" in page
+
+
+def test_a_report_is_kept_when_its_case_cannot_be_opened(client, file_report, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("routing table unreadable")
+
+    monkeypatch.setattr("app.triage.direct.open_or_join", broken)
+    response = file_report(submission_id="kept")
+    assert response.status_code == 200
+    post = db.session.scalars(db.select(Post)).one()
+    assert post.case_id is None and post.tracking_code in response.get_data(as_text=True)
 
 
 def test_the_honeypot_holds_back_bots(file_report):
@@ -108,7 +295,8 @@ def test_a_file_that_is_no_photo_is_refused(file_report, uploads):
 def test_photos_are_for_staff_only(client, file_report, uploads):
     file_report(photo=(io.BytesIO(_photo_with_gps()), "photo.jpg"), submission_id="p")
     name = next(uploads.iterdir()).name
-    assert client.get(f"/public/media/{name}").status_code in (302, 401)
+    # Not on a public case: refused as if there were no such photo (tests/cases/test_report_carries.py).
+    assert client.get(f"/public/media/{name}").status_code == 404
 
 
 def test_contact_is_kept_only_with_consent(file_report):

@@ -11,7 +11,7 @@ from app.collectors.models import Watchlist
 from app.extensions import db
 from app.notifications.models import Notification
 from app.notifications.operations import render
-from app.stats import trends
+from app.stats import keywords, trends
 from app.stats.models import SpikeAlert
 from tests.stats.trend_dataset import HCMC, NOW, WARD, make_hot_topics, make_spikes, post
 
@@ -60,14 +60,14 @@ def test_rising_keys_rank_by_growth_with_a_minimum_volume():
     ]
 
 
-def test_keyword_terms_are_folded_syllable_runs_without_stopwords():
-    assert trends.keyword_terms("Lại kẹt xe ở cầu Sài Gòn!!! https://t.co/x @abc") == {
-        "ket", "xe", "cau", "sai", "gon", "ket xe", "cau sai", "sai gon", "cau sai gon",
-    }  # fmt: skip
+def test_keywords_are_words_places_and_no_stopwords():
+    segmenter = keywords.Segmenter()
+    words = segmenter.words("Lại kẹt xe ở cầu Sài Gòn!!! https://t.co/x @abc")
+    assert keywords.keywords(words) == {"ket xe", "cau sai gon"}
     # "ống nước" (water pipe) typed without diacritics stays a word; "ông" (Mr) does not.
-    assert "ong nuoc" in trends.keyword_terms("vo ong nuoc")
-    assert trends.keyword_terms("ông Tư") == {"tu"}
-    assert trends.keyword_terms("123 và 45") == set()
+    assert keywords.keywords(segmenter.words("vo ong nuoc")) == {"ong nuoc"}
+    assert keywords.keywords(segmenter.words("ông Tư")) == set()
+    assert keywords.keywords(segmenter.words("123 và 45")) == set()
 
 
 def test_keywords_that_share_their_posts_are_one_topic():
@@ -92,14 +92,6 @@ def test_keywords_that_share_their_posts_are_one_topic():
         ["cau sai gon", "ket xe cau", "xe cau sai", "ket"],
         ["gia dien"],
     ]
-    written = {"ket xe cau sai gon"}
-    phrase = trends.merge_phrase(
-        "cau sai gon",
-        ["ket xe cau", "xe cau sai", "ket"],
-        lambda p: any(f" {p} " in f" {w} " for w in written),
-    )
-    assert phrase == "ket xe cau sai gon"
-    assert trends.merge_phrase("cau sai gon", ["xe cau sai"], lambda p: False) == "cau sai gon"
 
 
 def test_local_day_buckets():
@@ -136,13 +128,14 @@ def test_hot_cases_and_keywords(app_context, admin):
         (cases["X"].code, 3, 1.0, 2.0),
     ]
     assert hot["cases"][0]["title"] == "Kẹt xe cầu Sài Gòn"
-    keywords = [
+    found = [
         (k["term"], k["display"], k["volume"], k["baseline"], k["growth"]) for k in hot["keywords"]
     ]
-    assert keywords == [
-        ("ket xe cau sai gon", "kẹt xe cầu sài gòn", 4, 0.0, 5.0),
-        ("ngap nuoc duong nguyen huu canh", "ngập nước đường nguyễn hữu cảnh", 3, 1.0, 2.0),
+    assert found == [
+        ("ket xe", "kẹt xe", 4, 0.0, 5.0),
+        ("ngap nuoc", "ngập nước", 3, 1.0, 2.0),
     ]
+    assert [k["related"] for k in hot["keywords"]] == [["cầu Sài Gòn"], ["Nguyễn Hữu Cảnh"]]
 
 
 def test_hot_cases_of_some_units_only(app_context, admin, unit_by_code):

@@ -70,8 +70,8 @@ def test_the_dashboard_shows_hot_topics_spikes_and_charts(app_context, admin, si
     assert cases["Y"].title in text and cases["X"].title in text
     assert cases["Z"].title not in text  # not rising
     assert f"/cases/{cases['Y'].id}" in page
-    assert "kẹt xe cầu sài gòn" in text
-    assert "ngập nước đường nguyễn hữu cảnh" in text
+    assert "kẹt xe" in text and "cầu Sài Gòn" in text
+    assert "ngập nước" in text and "Nguyễn Hữu Cảnh" in text
     assert "Ngập nước, thoát nước" in text  # the spike's category, translated
     assert "3,0 ± 2,6" in text
     assert text.count("<svg") == 0 and page.count("<svg") >= 2  # charts inline, no script
@@ -117,8 +117,8 @@ def test_csv_and_xlsx_downloads(app_context, admin, signed_in):
     assert [row[0] for row in rows[1:]] == [cases["Y"].code, cases["X"].code]
     assert _csv(keywords) == [
         ["Keyword", "Posts in the window", "Usual for the window", "Growth (×)", "Related words"],
-        ["kẹt xe cầu sài gòn", "4", "0.0", "5.0", ""],
-        ["ngập nước đường nguyễn hữu cảnh", "3", "1.0", "2.0", ""],
+        ["kẹt xe", "4", "0.0", "5.0", "cầu Sài Gòn"],
+        ["ngập nước", "3", "1.0", "2.0", "Nguyễn Hữu Cảnh"],
     ]
     sheets = load_workbook(io.BytesIO(workbook.get_data()))
     assert len(sheets.sheetnames) == 5

@@ -14,8 +14,8 @@ Z     Rác thải kênh Nhiêu Lộc               10       70       10      not
 W     Giá điện tăng                          2        0        0      below the minimum
 
 plus a post about Y's traffic jam that triage marked not relevant (never counted), so the
-keywords are "kẹt xe cầu sài gòn" (4, growth 5.0) and "ngập nước đường nguyễn hữu cảnh"
-(3, growth 2.0).
+keywords are "kẹt xe" (4, growth 5.0, with the place "cầu Sài Gòn") and "ngập nước"
+(3, growth 2.0, with the street "Nguyễn Hữu Cảnh").
 
 Spikes (window ends at 03:00 UTC; days are 24 h blocks before it; k = 2, min volume 5):
 

@@ -242,6 +242,24 @@ def test_without_a_worker_a_large_call_is_answered_at_once(
     assert len(response.get_json()["items"]) == 40
 
 
+def test_a_call_before_any_model_is_loaded_is_told_to_come_back(
+    client, officer, api_token, monkeypatch
+):
+    from app.triage import api as triage_api
+    from app.triage.model.store import ModelUnavailable
+
+    def no_model(*args, **kwargs):
+        raise ModelUnavailable("no model and no training data")
+
+    monkeypatch.setattr(triage_api, "analyse", no_model)
+
+    response = _triage(client, api_token(officer), text="ngập nước")
+
+    assert response.status_code == 503
+    assert response.get_json()["code"] == "model_unavailable"
+    assert response.headers["Retry-After"] == "60"
+
+
 def test_the_openapi_document_declares_the_limits_and_the_job(client):
     paths = client.get("/api/v1/openapi.json").get_json()["paths"]
 

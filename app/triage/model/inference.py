@@ -42,6 +42,7 @@ import torch
 from app.triage.model import store
 from app.triage.model.modeling import TriageModel, pad_batch
 from app.triage.model.preprocess import prepare_text
+from app.triage.model.store import ModelUnavailable
 from app.triage.textnorm import normalize
 
 log = logging.getLogger(__name__)
@@ -587,19 +588,28 @@ _MAX_LOADED = 2
 _loads = 0
 
 
+def model_key(path: Path | str | None = None) -> str:
+    """Which classifier `load_classifier(path)` would serve now: the resolved version
+    directory, or "fallback". A few file-system checks; changes when a training lands."""
+    model_dir = store.resolve_model_dir(path)
+    return str(model_dir.resolve()) if model_dir else "fallback"
+
+
 def load_classifier(path: Path | str | None = None) -> Classifier:
     """The classifier for this process, loaded on first use and then cached.
 
     `path` is a version directory or a root with a ``current`` pointer
     (default: ``instance/models/triage``). Without a trained transformer there
-    it returns the TF-IDF fallback, training and caching it on first use.
-    Resolving the pointer costs a few file-system checks per call, so a newly
-    trained version (or the first one, replacing the fallback) is picked up
-    without restarting the worker; each version is loaded once.
+    it returns the TF-IDF fallback, training and caching it on first use (raises
+    `ModelUnavailable` when even that fails).
+    Resolving the pointer costs a few file-system checks per call (`model_key`), so
+    a newly trained version (or the first one, replacing the fallback) is picked up
+    by the next call, in the web app and in every worker horse, without a restart;
+    each version is loaded once per process.
     """
     global _loads
     model_dir = store.resolve_model_dir(path)
-    key = str(model_dir.resolve()) if model_dir else "fallback"
+    key = str(model_dir.resolve()) if model_dir else "fallback"  # as `model_key`
     with _lock:
         classifier = _loaded.get(key)
         if classifier is None:
@@ -609,8 +619,15 @@ def load_classifier(path: Path | str | None = None) -> Classifier:
             else:
                 from app.triage.model.fallback import load_fallback
 
-                log.warning("no trained triage model under %s: serving the fallback", path or "")
-                classifier = load_fallback()
+                log.warning(
+                    "no trained triage model under %s: serving the TF-IDF fallback until "
+                    "`triage train` lands one (progress on /admin/model)",
+                    path or store.default_model_root(),
+                )
+                try:
+                    classifier = load_fallback()
+                except (OSError, ValueError) as error:
+                    raise ModelUnavailable(f"no triage model and no fallback: {error}") from error
             while len(_loaded) >= _MAX_LOADED:
                 _loaded.pop(next(iter(_loaded)))
             _loaded[key] = classifier

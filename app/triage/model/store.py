@@ -23,6 +23,11 @@ MODEL_PREFIX = "e5s-heads"
 REQUIRED_FILES = ("config.json", "model.safetensors", "tokenizer.json", "training.json")
 
 
+class ModelUnavailable(RuntimeError):
+    """Neither a trained model nor the TF-IDF fallback can be loaded (e.g. no training data):
+    posts wait, untouched, until one can (`app.triage.tasks`)."""
+
+
 def instance_dir() -> Path:
     """The instance directory (``SOCIALBEAT_INSTANCE_DIR`` or ``<project>/instance``)."""
     project_root = Path(__file__).resolve().parents[3]
