@@ -10,6 +10,7 @@ from sqlalchemy import select
 from app.cases.models import CATEGORIES, ResponseTemplate
 from app.cases.views import bp
 from app.extensions import db
+from app.users.admin import audit
 
 
 def admin_required(view):
@@ -47,9 +48,20 @@ def edit_response_template(template_id: int | None = None):
         if not title or not body or category not in CATEGORIES:
             flash(_("A template needs a category, a title and a text."), "error")
         else:
+            created = template.id is None
             template.title, template.body, template.category = title, body, category
             template.is_active = request.form.get("is_active") == "on"
             db.session.add(template)
+            db.session.flush()
+            audit(
+                current_user,
+                "template.create" if created else "template.update",
+                "response_template",
+                template.id,
+                title=title,
+                category=category,
+                is_active=template.is_active,
+            )
             db.session.commit()
             flash(_("Template saved."), "success")
             return redirect(url_for("cases.response_templates"), code=303)

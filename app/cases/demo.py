@@ -16,7 +16,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from app.cases import operations
+from app.cases import operations, response_text
 from app.cases.models import Case, ResponseTemplate
 from app.cases.policies import load_default_sla
 from app.collectors.base import PostData
@@ -50,26 +50,68 @@ NOTES = {
     "resolved": "Đã xử lý xong tại hiện trường.",
     "closed": "Người dân xác nhận đã ổn.",
 }
+#: Default public-response templates, at least one per category; `{{ code }}`, `{{ ward }}` and
+#: `{{ due }}` are filled per case on the case page (app/cases/response_text.py).
 TEMPLATES = [
     (
         "flooding",
         "Đã nạo vét cống",
-        "Đơn vị đã kiểm tra, nạo vét hệ thống thoát nước tại khu vực. Cảm ơn người dân đã phản ánh.",
+        "Phản ánh {{ code }}: đơn vị đã kiểm tra, nạo vét hệ thống thoát nước tại {{ ward }}. "
+        "Cảm ơn người dân đã phản ánh.",
     ),
     (
-        "infrastructure",
-        "Đã sửa chữa",
-        "Đơn vị duy tu đã sửa chữa hư hỏng. Cảm ơn người dân đã phản ánh.",
+        "traffic",
+        "Đã điều tiết giao thông",
+        "Phản ánh {{ code }}: lực lượng chức năng đã có mặt tại {{ ward }} để điều tiết giao thông "
+        "và xử lý vi phạm; đơn vị sẽ tiếp tục theo dõi, trả lời đầy đủ trước {{ due }}.",
     ),
     (
         "environment",
         "Đã thu gom rác",
-        "Đơn vị vệ sinh môi trường đã thu gom rác và tăng tần suất thu gom tại khu vực.",
+        "Phản ánh {{ code }}: đơn vị vệ sinh môi trường đã thu gom rác và tăng tần suất thu gom "
+        "tại {{ ward }}.",
     ),
     (
         "urban_order",
         "Đã xử lý lấn chiếm",
-        "UBND phường đã kiểm tra, lập biên bản và yêu cầu trả lại vỉa hè cho người đi bộ.",
+        "Phản ánh {{ code }}: UBND {{ ward }} đã kiểm tra, lập biên bản và yêu cầu trả lại vỉa hè "
+        "cho người đi bộ.",
+    ),
+    (
+        "security",
+        "Đã tăng cường tuần tra",
+        "Phản ánh {{ code }}: công an {{ ward }} đã tiếp nhận, xác minh và tăng cường tuần tra "
+        "tại khu vực. Người dân có thể gọi 113 khi cần hỗ trợ khẩn cấp.",
+    ),
+    (
+        "infrastructure",
+        "Đã sửa chữa",
+        "Phản ánh {{ code }}: đơn vị duy tu đã sửa chữa hư hỏng tại {{ ward }}. "
+        "Cảm ơn người dân đã phản ánh.",
+    ),
+    (
+        "administrative",
+        "Đã hướng dẫn thủ tục",
+        "Phản ánh {{ code }}: UBND {{ ward }} đã kiểm tra hồ sơ, hướng dẫn người dân hoàn tất "
+        "thủ tục và sẽ trả kết quả trước {{ due }}.",
+    ),
+    (
+        "health",
+        "Đã kiểm tra, xử lý",
+        "Phản ánh {{ code }}: trạm y tế {{ ward }} đã phối hợp kiểm tra và xử lý theo quy định. "
+        "Cảm ơn người dân đã phản ánh.",
+    ),
+    (
+        "education",
+        "Đã làm việc với nhà trường",
+        "Phản ánh {{ code }}: phòng văn hóa – xã hội {{ ward }} đã làm việc với nhà trường "
+        "và sẽ trả lời kết quả trước {{ due }}.",
+    ),
+    (
+        "other",
+        "Đã tiếp nhận, chuyển xử lý",
+        "Phản ánh {{ code }} đã được tiếp nhận và chuyển đơn vị có thẩm quyền tại {{ ward }} "
+        "xử lý; kết quả sẽ được công bố trước {{ due }}.",
     ),
 ]
 
@@ -214,8 +256,20 @@ class History:
 def _default_response(case: Case) -> str:
     for category, _title, body in TEMPLATES:
         if category == case.category:
-            return body
+            return response_text.fill(body, response_text.case_values(case))
     return "Đơn vị đã tiếp nhận và xử lý phản ánh. Cảm ơn người dân đã phản ánh."
+
+
+def load_default_templates() -> str:
+    """Add the default response templates of every category that has none; a summary line."""
+    present = set(db.session.scalars(select(ResponseTemplate.category).distinct()))
+    added = 0
+    for category, title, body in TEMPLATES:
+        if category not in present:
+            db.session.add(ResponseTemplate(category=category, title=title, body=body))
+            added += 1
+    db.session.commit()
+    return f"response templates: {added} added"
 
 
 def demo_wards() -> list[str]:
@@ -255,13 +309,12 @@ def load_demo_cases(now: datetime | None = None) -> str:
     from app.collectors.operations import store_posts
 
     load_default_sla()
+    load_default_templates()
     if db.session.scalar(select(func.count(Case.id))):
         return "demo cases: already there"
     admin = db.session.scalar(select(User).where(User.role == "admin").order_by(User.id))
     if admin is None:
         return "demo cases: skipped (no admin user)"
-    for category, title, body in TEMPLATES:
-        db.session.add(ResponseTemplate(category=category, title=title, body=body))
     entries = json.loads(DEMO_FILE.read_text(encoding="utf-8"))
     now = now or utcnow()
     rng = random.Random(SEED)

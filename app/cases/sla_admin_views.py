@@ -17,6 +17,7 @@ from app.cases.views import bp
 from app.extensions import db
 from app.models import utcnow
 from app.units.models import Unit
+from app.users.admin import audit
 
 
 def _calendars() -> list[SlaCalendar]:
@@ -41,6 +42,9 @@ def sla_policy(policy_id: int | None = None):
     errors = {}
     if request.method == "POST":
         try:
+            # Added before the change: the change's own commit writes both, or neither.
+            audit(current_user, "sla_policy.save", "sla_policy", policy_id,
+                  name=request.form.get("name", "")[:120])  # fmt: skip
             policies.save_policy(policy, request.form.to_dict())
         except policies.PolicyError as error:
             db.session.rollback()
@@ -66,6 +70,8 @@ def sla_policy(policy_id: int | None = None):
 @admin_required
 def sla_policy_move(policy_id: int):
     policy = db.session.get(SlaPolicy, policy_id) or abort(404)
+    audit(current_user, "sla_policy.move", "sla_policy", policy_id,
+          direction=request.form.get("direction"))  # fmt: skip
     policies.move_policy(policy, -1 if request.form.get("direction") == "up" else 1)
     flash(_("Order saved. Running clocks are being recomputed."), "success")
     return redirect(url_for("cases.sla_policies"), code=303)
@@ -75,6 +81,7 @@ def sla_policy_move(policy_id: int):
 @admin_required
 def sla_policy_delete(policy_id: int):
     policy = db.session.get(SlaPolicy, policy_id) or abort(404)
+    audit(current_user, "sla_policy.delete", "sla_policy", policy_id, name=policy.name)
     policies.delete_policy(policy)
     flash(_("Policy deleted."), "success")
     return redirect(url_for("cases.sla_policies"), code=303)
@@ -91,6 +98,8 @@ def sla_calendar(calendar_id: int | None = None):
     errors = {}
     if request.method == "POST":
         try:
+            audit(current_user, "calendar.save", "sla_calendar", calendar_id,
+                  name=request.form.get("name", "")[:120])  # fmt: skip
             row = calendar_store.save_calendar(
                 row,
                 name=request.form.get("name", ""),
@@ -124,6 +133,8 @@ def sla_calendar_add_day(calendar_id: int):
     row = db.session.get(SlaCalendar, calendar_id) or abort(404)
     try:
         day = date.fromisoformat(request.form.get("day", ""))
+        audit(current_user, "calendar.add_day", "sla_calendar", calendar_id, day=day.isoformat(),
+              kind=request.form.get("kind", ""))  # fmt: skip
         calendar_store.add_day(
             row, day, request.form.get("kind", ""), request.form.get("note", ""), current_user
         )
@@ -140,6 +151,7 @@ def sla_calendar_add_day(calendar_id: int):
 def sla_calendar_remove_day(calendar_id: int, day_id: int):
     row = db.session.get(SlaCalendar, calendar_id) or abort(404)
     try:
+        audit(current_user, "calendar.remove_day", "sla_calendar", calendar_id, day_id=day_id)
         calendar_store.remove_day(row, day_id)
     except calendar_store.CalendarError:
         abort(404)

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from app.cases import bulk as case_bulk
-from app.cases import carries, labels, operations, permissions, queries, workflow
+from app.cases import carries, labels, operations, permissions, queries, response_text, workflow
 from app.cases.models import CATEGORIES, PRIORITIES, Case, ResponseTemplate
 from app.cases.operations import CaseError
 from app.cases.schemas import (
@@ -22,6 +22,7 @@ from app.cases.schemas import (
     TransitionSchema,
     list_args_from,
 )
+from app.core import formatting
 from app.core.validation import is_id, positive_int
 from app.extensions import db
 from app.units.models import LOCAL_KINDS, Unit
@@ -267,6 +268,7 @@ def detail(case_id: int):
         .where(ResponseTemplate.category == case.category, ResponseTemplate.is_active.is_(True))
         .order_by(ResponseTemplate.title)
     ).all()
+    templates = response_text.filled(templates, case, formatting.language())
     can_change = permissions.can_change(current_user, case)
     carried = carries.for_case(case, request.args.get("posts_page", 1, type=positive_int))
     return render_template(

@@ -64,3 +64,10 @@ def error_text(message: str | None) -> str | None:
     if _NO_RESPONSE.match(message):
         return _("The source did not answer (time-out or connection refused).")
     return None
+
+
+def setup_text(message: str) -> str:
+    """A source's setup problem, found before any run, in the user's language."""
+    if match := _SETTING_MISSING.match(message.strip()):
+        return _("Missing setting: %(key)s", key=match["key"])
+    return error_text(message) or message

@@ -129,3 +129,18 @@ def due_sources(now: datetime | None = None) -> Iterable[str]:
     now = now or utcnow()
     rows = db.session.scalars(select(Source).where(Source.is_enabled.is_(True)))
     return [s.name for s in rows if s.next_run_at is None or s.next_run_at <= now]
+
+
+def setup_problem(source: Source) -> str | None:
+    """Why `source` cannot run with today's settings (the adapter's ConfigError), else None.
+
+    Builds the adapter as a run would, without fetching anything, so the sources page can name
+    a missing token before anyone presses "Run now".
+    """
+    try:
+        build_adapter(source.kind, _settings(source))
+    except ConfigError as error:
+        return str(error)
+    except ValueError:  # not a pull adapter
+        return None
+    return None

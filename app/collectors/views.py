@@ -22,20 +22,21 @@ from app.collectors import messages
 from app.collectors.base import ConfigError
 from app.collectors.intake import store_pushed
 from app.collectors.models import SCOPES, Source, Watchlist
-from app.collectors.runner import ensure_sources
+from app.collectors.runner import ensure_sources, setup_problem
 from app.collectors.sources.rss import load_feeds
 from app.collectors.sources.webhook import SIGNATURE_HEADER, parse_webhook, verify_webhook_signature
 from app.collectors.sources.zalo import parse_zalo_event, verify_zalo_signature
 from app.collectors.watchlists import MODES, PURPOSES
 from app.core.validation import positive_int
 from app.extensions import csrf, db
+from app.users.admin import audit
 
 bp = Blueprint("collectors", __name__, template_folder="templates")
 
 
 @bp.context_processor
 def _source_messages():
-    return {"source_error_text": messages.error_text}
+    return {"source_error_text": messages.error_text, "source_setup_text": messages.setup_text}
 
 
 PURPOSE_LABELS = {
@@ -99,7 +100,9 @@ def _require_role(*roles: str) -> None:
 @login_required
 def sources():
     _require_role("admin")
-    return render_template("collectors/sources.html", sources=ensure_sources())
+    rows = ensure_sources()
+    problems = {source.id: setup_problem(source) for source in rows}
+    return render_template("collectors/sources.html", sources=rows, problems=problems)
 
 
 @bp.post("/admin/sources/<int:source_id>")
@@ -112,6 +115,9 @@ def update_source(source_id: int):
         source.is_enabled = not source.is_enabled
         source.next_run_at = None
     elif action == "run":
+        if problem := setup_problem(source):
+            flash(messages.error_text(problem) or problem, "error")
+            return redirect(url_for("collectors.sources"), code=303)
         from app.collectors.tasks import collect_source
         from app.jobs import QueueUnavailable, enqueue
 
@@ -138,6 +144,8 @@ def update_source(source_id: int):
             return redirect(url_for("collectors.sources"), code=303)
         source.settings = {**(source.settings or {}), "RSS_FEEDS": feeds}
         flash(_("Feed list saved (%(count)d feeds).", count=len(feeds)), "success")
+    if action in ("toggle", "scope", "feeds"):
+        audit(current_user, f"source.{action}", "source", source.id, name=source.name)
     db.session.commit()
     return redirect(url_for("collectors.sources"), code=303)
 
@@ -192,7 +200,18 @@ def save_watchlist():
     watchlist.name, watchlist.purpose, watchlist.mode = name, purpose, mode
     watchlist.terms, watchlist.must_not = terms, _lines(request.form.get("must_not", ""))
     watchlist.is_active = request.form.get("is_active") == "on"
+    created = watchlist.id is None
     db.session.add(watchlist)
+    db.session.flush()
+    audit(
+        current_user,
+        "watchlist.create" if created else "watchlist.update",
+        "watchlist",
+        watchlist.id,
+        name=name,
+        terms=terms,
+        is_active=watchlist.is_active,
+    )
     db.session.commit()
     flash(_("Watchlist saved."), "success")
     return redirect(url_for("collectors.watchlists"), code=303)

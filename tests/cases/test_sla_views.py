@@ -174,6 +174,13 @@ def test_admin_edits_and_reorders_policies(client, login, admin, inline_jobs):
     )
     names = [p.name for p in db.session.scalars(db.select(SlaPolicy).order_by(SlaPolicy.position))]
     assert names.index("P3 – thông thường") < names.index("P2 – ảnh hưởng rộng")
+    from app.users.models import AdminAudit
+
+    audits = db.session.scalars(db.select(AdminAudit).order_by(AdminAudit.id)).all()
+    assert [(a.action, a.target_id, a.actor_id) for a in audits] == [
+        ("sla_policy.save", p3.id, admin.id),
+        ("sla_policy.move", p3.id, admin.id),
+    ]
 
 
 def test_admin_adds_a_day_off_to_the_calendar(client, login, admin, inline_jobs):
@@ -190,6 +197,14 @@ def test_admin_adds_a_day_off_to_the_calendar(client, login, admin, inline_jobs)
     assert response.status_code == 303
     day = db.session.scalar(db.select(SlaCalendarDay))
     assert (day.day, day.kind, day.note) == (date(2026, 12, 31), "day_off", "Nghỉ")
+    from app.users.models import AdminAudit
+
+    audit = db.session.scalar(db.select(AdminAudit))
+    assert (audit.action, audit.target_id, audit.details["day"]) == (
+        "calendar.add_day",
+        calendar.id,
+        "2026-12-31",
+    )
 
 
 @pytest.mark.parametrize("path", ["/admin/sla/policies", "/admin/sla/calendars"])

@@ -216,7 +216,18 @@ def test_admin_edits_response_templates_and_officers_get_them(
             "csrf_token": token,
         },
     )
-    assert db.session.scalar(db.select(ResponseTemplate)).title == "Đã nạo vét"
+    template = db.session.scalar(db.select(ResponseTemplate))
+    assert template.title == "Đã nạo vét"
+    # Every admin change is audited, in the same transaction as the change.
+    from app.users.models import AdminAudit
+
+    audit = db.session.scalar(db.select(AdminAudit))
+    assert (audit.action, audit.target_type, audit.target_id) == (
+        "template.create",
+        "response_template",
+        template.id,
+    )
+    assert audit.details["title"] == "Đã nạo vét"
 
     case = create_case("resolved", category="flooding")
     login(create_user("officer"))

@@ -82,6 +82,13 @@ def test_admin_sees_sources_and_switches_one_on(client, create_user, login):
         {"name": "Báo A", "url": "https://a.vn/rss", "language": None},
         {"name": "https://b.vn/rss", "url": "https://b.vn/rss", "language": None},
     ]
+    from app.users.models import AdminAudit
+
+    audits = db.session.scalars(db.select(AdminAudit).order_by(AdminAudit.id)).all()
+    assert [(a.action, a.target_id) for a in audits] == [
+        ("source.toggle", source.id),
+        ("source.feeds", source.id),
+    ]
 
 
 def test_sources_page_is_for_admins_only(client, create_user, login):
@@ -109,9 +116,49 @@ def test_analyst_edits_a_watchlist(client, create_user, login):
     watchlist = db.session.scalar(db.select(Watchlist))
     assert (watchlist.name, watchlist.terms) == ("Ngập nước", ["ngập", "triều cường", "nước lên"])
     assert "triều cường" in client.get("/watchlists").get_data(as_text=True)
+    from app.users.models import AdminAudit
+
+    audit = db.session.scalar(db.select(AdminAudit))
+    assert (audit.action, audit.target_id, audit.details["name"]) == (
+        "watchlist.create",
+        watchlist.id,
+        "Ngập nước",
+    )
 
 
 def test_officers_cannot_edit_watchlists(client, create_user, login):
     login(create_user("officer"))
 
     assert client.get("/watchlists").status_code == 403
+
+
+def _row(page: str, name: str) -> str:
+    """The sources table's row for `name`."""
+    return next(row for row in page.split("<tr>") if f"<strong>{name}</strong>" in row)
+
+
+def test_sources_page_names_a_missing_token_before_any_run(
+    app, client, create_user, login, monkeypatch
+):
+    monkeypatch.delitem(app.config, "FACEBOOK_ACCESS_TOKEN", raising=False)
+    monkeypatch.setitem(app.config, "YOUTUBE_API_KEY", "a-key")
+    login(create_user("admin", unit_code="UBND-TP"))
+
+    page = client.get("/admin/sources").get_data(as_text=True)
+
+    facebook = _row(page, "facebook")
+    assert "FACEBOOK_ACCESS_TOKEN" in facebook
+    assert re.search(r'value="run" class="button" disabled', facebook)
+    assert "X_BEARER_TOKEN" in _row(page, "x")
+    youtube = _row(page, "youtube")
+    assert "YOUTUBE_API_KEY" not in youtube and "disabled" not in youtube
+    assert "disabled" not in _row(page, "rss")
+    source = db.session.scalar(db.select(Source).where(Source.name == "facebook"))
+    assert source.last_run_at is None and source.last_error is None
+
+    response = client.post(
+        f"/admin/sources/{source.id}",
+        data={"action": "run", "csrf_token": _csrf(page)},
+        follow_redirects=True,
+    )
+    assert "FACEBOOK_ACCESS_TOKEN" in response.get_data(as_text=True)
