@@ -1,27 +1,15 @@
 """Admin pages for the public-response templates (one list per category)."""
 
-from functools import wraps
-
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy import select
 
 from app.cases.models import CATEGORIES, ResponseTemplate
 from app.cases.views import bp
 from app.extensions import db
+from app.users.access import admin_required
 from app.users.admin import audit
-
-
-def admin_required(view):
-    @wraps(view)
-    @login_required
-    def wrapper(*args, **kwargs):
-        if current_user.role != "admin":
-            abort(403)
-        return view(*args, **kwargs)
-
-    return wrapper
 
 
 @bp.get("/admin/response-templates")

@@ -10,13 +10,13 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from app.cases import calendar_store, policies
-from app.cases.admin_views import admin_required
 from app.cases.models import CATEGORIES, PRIORITIES
 from app.cases.sla_models import METRICS, DayKind, SlaCalendar, SlaPolicy
 from app.cases.views import bp
 from app.extensions import db
 from app.models import utcnow
 from app.units.models import Unit
+from app.users.access import admin_required
 from app.users.admin import audit
 
 

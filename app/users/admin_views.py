@@ -1,32 +1,20 @@
 """Admin screens for users and units, and the password-reset page (routes on `auth`)."""
 
-from functools import wraps
-
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy import select
 
 from app.core.validation import parse_int, positive_int
 from app.extensions import db
 from app.units.models import Unit
 from app.users import admin
+from app.users.access import admin_required
 from app.users.models import User
 from app.users.views import bp
 
 PER_PAGE = 25
 MAX_SEARCH = 100
-
-
-def admin_only(view):
-    @wraps(view)
-    @login_required
-    def wrapper(*args, **kwargs):
-        if current_user.role != "admin":
-            abort(403)
-        return view(*args, **kwargs)
-
-    return wrapper
 
 
 def _actor() -> User:
@@ -45,7 +33,7 @@ def _form_unit_id():
 
 
 @bp.get("/admin/users")
-@admin_only
+@admin_required
 def admin_users():
     search = request.args.get("q", "")[:MAX_SEARCH]
     page = db.paginate(
@@ -66,7 +54,7 @@ def admin_users():
 
 
 @bp.post("/admin/users")
-@admin_only
+@admin_required
 def admin_create_user():
     form = request.form
     try:
@@ -111,13 +99,13 @@ def _get_user(user_id: int) -> User:
 
 
 @bp.get("/admin/users/<int:user_id>")
-@admin_only
+@admin_required
 def admin_user(user_id: int):
     return _user_page(_get_user(user_id))
 
 
 @bp.post("/admin/users/<int:user_id>")
-@admin_only
+@admin_required
 def admin_update_user(user_id: int):
     user = _get_user(user_id)
     try:
@@ -137,7 +125,7 @@ def admin_update_user(user_id: int):
 
 
 @bp.post("/admin/users/<int:user_id>/active")
-@admin_only
+@admin_required
 def admin_set_active(user_id: int):
     user = _get_user(user_id)
     active = request.form.get("active") == "1"
@@ -161,7 +149,7 @@ def admin_set_active(user_id: int):
 
 
 @bp.post("/admin/users/<int:user_id>/reset")
-@admin_only
+@admin_required
 def admin_reset_link(user_id: int):
     user = _get_user(user_id)
     try:
@@ -195,7 +183,7 @@ def reset_password(token: str):
 
 
 @bp.get("/admin/units")
-@admin_only
+@admin_required
 def admin_units():
     return render_template(
         "users/admin_units.html", tree=admin.unit_tree(), audit=admin.recent_audit(20, "unit")
@@ -203,7 +191,7 @@ def admin_units():
 
 
 @bp.post("/admin/units/<int:unit_id>/approval")
-@admin_only
+@admin_required
 def admin_unit_approval(unit_id: int):
     unit = db.session.get(Unit, unit_id) or abort(404)
     admin.set_requires_approval(_actor(), unit, request.form.get("required") == "1")
