@@ -185,9 +185,9 @@ def test_without_smtp_notifications_stay_in_the_app(
 ):
     case = assigned_case(local(7, 8))
     run_scan_twice(local(7, 16))
-    login(people["supervisor"])
-
     with time_machine.travel(local(7, 16, 5), tick=False):
+        # Signed in at the travelled time: a session cookie signed later would be refused.
+        login(people["supervisor"])
         page = client.get("/notifications").get_data(as_text=True)
         queue = client.get("/cases").get_data(as_text=True)
 
