@@ -52,6 +52,7 @@ test: install-dev translations services chromium models
 lint: install-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-logo
 
 # Schemathesis over the API document; `make test` runs the same test with 12 examples.
 fuzz: install-dev services

@@ -9,6 +9,8 @@ import os
 import secrets
 from pathlib import Path
 
+from app.core.time import ZONE_NAME
+
 BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = Path(os.environ.get("SOCIALBEAT_INSTANCE_DIR", BASE_DIR / "instance"))
 
@@ -56,9 +58,9 @@ class Config:
     JOBS_MODE = os.environ.get("JOBS_MODE") or ("redis" if os.environ.get("REDIS_URL") else "auto")
 
     BABEL_DEFAULT_LOCALE = "vi"
-    BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+    BABEL_DEFAULT_TIMEZONE = ZONE_NAME
     LANGUAGES = ("vi", "en")
-    DISPLAY_TIMEZONE = "Asia/Ho_Chi_Minh"
+    DISPLAY_TIMEZONE = ZONE_NAME
 
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
     SESSION_COOKIE_HTTPONLY = True
@@ -97,7 +99,7 @@ class Config:
     OPEN311_JURISDICTION_ID = os.environ.get("OPEN311_JURISDICTION_ID", "hochiminhcity.gov.vn")
     OPEN311_CONTACT = os.environ.get("OPEN311_CONTACT", "socialbeat@localhost")
     #: Spike alerts: a 24 h volume above its 7-day mean + SPIKE_K × σ, and at least
-    #: SPIKE_MIN_VOLUME posts, alerts the analysts (app/stats/trends.py).
+    #: SPIKE_MIN_VOLUME posts, alerts the analysts (app/stats/trends/spikes.py).
     SPIKE_K = float(os.environ.get("SPIKE_K", "2"))
     SPIKE_MIN_VOLUME = int(os.environ.get("SPIKE_MIN_VOLUME", "5"))
 

@@ -4,15 +4,17 @@ import logging
 
 from flask import Flask
 
+from app import jobs
 from app.extensions import babel, csrf, db, login_manager, migrate
 from app.i18n import remember_language, select_locale
-from app.jobs import connect_redis
 
 
 def create_app(config_object: object | str = "config.Config") -> Flask:
     """Build the app: load config, bind extensions, register blueprints and CLI commands."""
     app = Flask(__name__, instance_relative_config=False)
     app.config.from_object(config_object)
+    # How a worker's child process (the periodic-job scheduler) builds its own app.
+    app.extensions["socialbeat_app_factory"] = create_app
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
@@ -27,14 +29,11 @@ def create_app(config_object: object | str = "config.Config") -> Flask:
     )
     csrf.init_app(app)
 
-    app.extensions["socialbeat_redis"] = connect_redis(
-        app.config["REDIS_URL"], app.config["JOBS_MODE"]
-    )
-    if app.extensions["socialbeat_redis"] is None:
-        app.logger.warning("Redis is not in use: background jobs run inline in the web process")
+    jobs.init_app(app)  # the job queues; a job outside an app context builds one with the factory
 
     _register_models()
     _register_tasks()
+    _register_hooks()
     from app.core import edge
 
     edge.register_converters(app)  # before the blueprints: their rules compile with it
@@ -63,6 +62,7 @@ def _migrations_dir():
 def _register_models() -> None:
     # Import every model module so metadata (and Alembic autogenerate) sees all tables.
     import app.cases.models  # noqa: F401
+    import app.cases.sla.models  # noqa: F401
     import app.collectors.models  # noqa: F401
     import app.notifications.models  # noqa: F401
     import app.public.models  # noqa: F401
@@ -73,62 +73,44 @@ def _register_models() -> None:
 
 
 def _register_tasks() -> None:
-    # Importing the task modules fills app.jobs.PERIODIC_JOBS.
-    import app.cases.tasks  # noqa: F401
+    """Import every task module: the decorators there fill app.jobs.PERIODIC_JOBS. The one
+    list of modules with background jobs (as Redash's tasks/schedule.py is)."""
+    import app.cases.sla.tasks  # noqa: F401
     import app.collectors.tasks  # noqa: F401
     import app.notifications.tasks  # noqa: F401
-    import app.stats.report_tasks  # noqa: F401
-    import app.stats.trend_tasks  # noqa: F401
+    import app.stats.reports.tasks  # noqa: F401
+    import app.stats.trends.tasks  # noqa: F401
     import app.triage.tasks  # noqa: F401
     import app.users.tasks  # noqa: F401
 
 
-def _register_blueprints(app: Flask) -> None:
-    from app.api import api
-    from app.api import openapi as _openapi  # noqa: F401  (routes on the api blueprint)
-    from app.cases import admin_views as _cases_admin  # noqa: F401  (routes on cases_bp)
-    from app.cases import api as _cases_api  # noqa: F401  (routes on the api blueprint)
-    from app.cases import desk_views as _desk_views  # noqa: F401  (routes on cases_bp)
-    from app.cases import sla_admin_views as _sla_admin  # noqa: F401  (routes on cases_bp)
-    from app.cases import sla_views as _sla_views  # noqa: F401  (routes on cases_bp)
-    from app.cases.views import bp as cases_bp
-    from app.collectors.views import bp as collectors_bp
-    from app.core.views import bp as core_bp
-    from app.notifications.views import bp as notifications_bp
-    from app.public.open311 import bp as open311_bp
-    from app.public.views import bp as public_bp
-    from app.stats import api as _stats_api  # noqa: F401  (routes on the api blueprint)
-    from app.stats import handling_views as _handling_views  # noqa: F401  (routes on stats_bp)
-    from app.stats import map_views as _map_views  # noqa: F401  (routes on stats_bp)
-    from app.stats import report_views as _report_views  # noqa: F401  (routes on stats_bp)
-    from app.stats import reports_api as _reports_api  # noqa: F401  (routes on the api blueprint)
-    from app.stats import trend_views as _trend_views  # noqa: F401  (routes on stats_bp)
-    from app.stats import trends_api as _trends_api  # noqa: F401  (routes on the api blueprint)
-    from app.stats.views import bp as stats_bp
-    from app.triage import api as _triage_api  # noqa: F401  (routes on the api blueprint)
-    from app.triage import model_views as _model_views  # noqa: F401  (routes on triage_bp)
-    from app.triage.views import bp as triage_bp
-    from app.units import api as _units_api  # noqa: F401
-    from app.users.views import bp as auth_bp
+def _register_hooks() -> None:
+    """Import every module that registers a hook with a domain below it (collectors.hooks,
+    triage.hooks, cases.hooks), so the hooks are in place however the app starts: the web
+    app, a worker, the CLI, jobs run inline (tests/collectors/test_hooks.py)."""
+    import app.stats.trends.hourly  # noqa: F401  (new posts and triage's readings move the counts)
+    import app.triage.intake  # noqa: F401  (a merge moves the posts and signatures)
+    import app.triage.tasks  # noqa: F401  (new posts are enqueued for triage)
 
-    app.register_blueprint(core_bp)
-    app.register_blueprint(auth_bp)
-    app.register_blueprint(cases_bp)
-    app.register_blueprint(collectors_bp)
-    app.register_blueprint(triage_bp)
-    app.register_blueprint(notifications_bp)
-    app.register_blueprint(api)
-    app.register_blueprint(public_bp)
-    app.register_blueprint(open311_bp)
-    app.register_blueprint(stats_bp)
+
+def _register_blueprints(app: Flask) -> None:
+    """Each package attaches its own routes (its `blueprints()`); the API's blueprint goes
+    last, once every package has put its /api/v1 routes on it."""
+    from app import api, cases, collectors, core, notifications, public, stats, triage, units, users
+
+    packages = (core, users, cases, collectors, triage, notifications, units, public, stats)
+    blueprints = [blueprint for package in packages for blueprint in package.blueprints()]
+    for blueprint in blueprints + api.blueprints():
+        app.register_blueprint(blueprint)
 
 
 def _register_cli(app: Flask) -> None:
-    from app.cases.sla_cli import sla_cli
+    from app.cases.sla.cli import sla_cli
     from app.collectors.cli import collect_cli
-    from app.core.cli import demo_cli, worker_command
+    from app.core.cli import worker_command
+    from app.demo.cli import demo_cli
     from app.stats.cli import stats_cli
-    from app.stats.report_cli import reports_cli
+    from app.stats.reports.cli import reports_cli
     from app.triage.cli import triage_cli
     from app.units.cli import units_cli
     from app.users.cli import users_cli

@@ -80,17 +80,36 @@ def periodic(*, interval: int | None = None, cron: str | None = None, queue: str
     return decorator
 
 
+#: How this process builds an app for a job run outside an app context: the factory of the
+#: app `init_app` last set up (its app.extensions["socialbeat_app_factory"], which the
+#: worker's scheduler child is handed too). This module sits below the package that defines
+#: create_app, so it does not import it.
+_factory: Callable[[], Flask] | None = None
 _app = None
 _app_pid = None
+
+
+def init_app(app: Flask) -> None:
+    """Connect `app`'s job queues (or leave jobs inline), and remember its factory."""
+    global _factory
+    _factory = app.extensions["socialbeat_app_factory"]
+    app.extensions["socialbeat_redis"] = connect_redis(
+        app.config["REDIS_URL"], app.config["JOBS_MODE"]
+    )
+    if app.extensions["socialbeat_redis"] is None:
+        app.logger.warning("Redis is not in use: background jobs run inline in the web process")
 
 
 def _worker_app():
     """The app a worker process uses; a forked work-horse gets fresh DB connections."""
     global _app, _app_pid
     if _app is None:
-        from app import create_app
-
-        _app = create_app()
+        if _factory is None:
+            raise RuntimeError(
+                "a job ran outside an app context in a process that never built the app: "
+                "build it first (create_app), as `flask worker` does"
+            )
+        _app = _factory()
         _app_pid = os.getpid()
     elif _app_pid != os.getpid():
         from app.extensions import db

@@ -3,7 +3,7 @@
 import argparse
 import importlib
 
-BENCHMARKS = ("cases", "sla", "watchlists", "triage", "single", "stats")
+BENCHMARKS = ("cases", "sla", "watchlists", "triage", "single", "stats", "realtime")
 
 
 def main() -> None:
@@ -17,6 +17,12 @@ def main() -> None:
     )
     parser.add_argument("--posts", type=int, default=3000, help="posts to triage for triage")
     parser.add_argument(
+        "--hot-posts",
+        type=int,
+        default=1_000_000,
+        help="stats: posts over 31 days to seed for hot topics and hot keywords",
+    )
+    parser.add_argument(
         "--no-cascade",
         action="store_true",
         help="triage: run the transformer on every post, also those the lexical model dismisses",
@@ -29,6 +35,21 @@ def main() -> None:
         action="store_true",
         help="single: start the worker without loading the model first (each job loads it)",
     )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="realtime: run with 1, 2, … up to this many `flask worker` processes",
+    )
+    parser.add_argument("--rate", type=float, default=100.0, help="realtime: posts a second")
+    parser.add_argument("--seconds", type=float, default=120.0, help="realtime: feed duration")
+    parser.add_argument(
+        "--burst",
+        type=int,
+        default=None,
+        help="realtime: posts stored at once after the feed to measure capacity "
+        "(default: 20 s of the rate; 0 to skip)",
+    )
     args = parser.parse_args()
     for name in args.names or BENCHMARKS:
         if name not in BENCHMARKS:
@@ -39,9 +60,14 @@ def main() -> None:
             importlib.import_module("bench.sla_scan").run(total=args.cases)
         elif name == "stats":
             importlib.import_module("bench.stats").run(total=args.cases)
+            importlib.import_module("bench.hot_topics").run(total=args.hot_posts)
         elif name == "single":
             importlib.import_module("bench.single").run(
                 reports=args.reports, warm=not args.no_warm_up
+            )
+        elif name == "realtime":
+            importlib.import_module("bench.realtime").run(
+                workers=args.workers, rate=args.rate, seconds=args.seconds, burst=args.burst
             )
         elif name == "watchlists":
             importlib.import_module("bench.watchlists").main()

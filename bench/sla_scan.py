@@ -47,7 +47,7 @@ WHERE NOT EXISTS (SELECT 1 FROM users s WHERE s.unit_id = u.id AND s.role = 'sup
 
 
 def _reset(app, total: int, now) -> int:
-    from app.cases.policies import load_default_sla
+    from app.cases.sla.policies import load_default_sla
     from app.extensions import db
 
     with app.app_context():
@@ -84,7 +84,7 @@ def _reset(app, total: int, now) -> int:
 
 
 def _timed_scan(app, now) -> tuple[float, object]:
-    from app.cases.escalation import scan
+    from app.cases.sla.escalation import scan
     from app.extensions import db
 
     with app.app_context():

@@ -24,8 +24,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from app.triage.places_data import HCMC_PROVINCE_KEY, former_districts  # noqa: E402
 from app.triage.textnorm import clean, fold  # noqa: E402
+from app.units.hcmc import HCMC_PROVINCE_KEY, former_districts  # noqa: E402
 
 MIRROR = Path("/work/.mirror/thien0291+vietnam_dataset/repo")
 REPOSITORY = "thien0291/vietnam_dataset"

@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from app.core.text import fold  # noqa: E402
-from app.triage.places_data import former_districts, former_wards, load_hcmc_units  # noqa: E402
+from app.units.hcmc import former_districts, former_wards, load_hcmc_units  # noqa: E402
 
 #: Names people still use for districts that were merged before 2025.
 DISTRICT_ALIASES = {"quan 2": "769", "quan 9": "769", "long dien": "753", "dat do": "753",

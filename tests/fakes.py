@@ -9,7 +9,7 @@ import hashlib
 import numpy as np
 
 from app.core.text import fold
-from app.triage.model.inference import Prediction
+from app.triage.model.prediction import Prediction
 
 KEYWORDS = {
     "ngap": "flooding",

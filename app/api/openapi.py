@@ -1,4 +1,11 @@
-"""The OpenAPI 3 document of /api/v1, built from the same marshmallow schemas the API uses."""
+"""The OpenAPI 3 document of /api/v1, built from the same marshmallow schemas the API uses.
+
+The domains add their parts (add_schemas, add_paths) when their package attaches its API
+routes (each package's `blueprints()`), so this module imports none of them.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
@@ -6,7 +13,7 @@ from flask import jsonify, render_template
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
-from app.api import api
+from app.api.base import api
 from app.core.validation import MAX_INT
 
 ERROR_SCHEMA = {
@@ -87,11 +94,44 @@ CASE_ID_OR_CODE = {
 }
 
 
+#: Component schemas (name, marshmallow schema), nested ones first so that the plugin refers
+#: to them instead of inventing names; added by the cases package.
+_SCHEMAS: dict[str, type] = {}
+
+
+@dataclass(frozen=True)
+class _Part:
+    rank: int
+    paths: Callable[[], dict]
+    components: Callable[[], dict] | None
+
+
+#: Paths (and component schemas written as JSON) that a domain documents itself, by name.
+_PARTS: dict[str, _Part] = {}
+
+
+def add_schemas(named: list[tuple[str, type]]) -> None:
+    """Declare component schemas, in order (a nested schema before the ones that use it)."""
+    for name, schema in named:
+        _SCHEMAS[name] = schema
+
+
+def add_paths(
+    name: str,
+    paths: Callable[[], dict],
+    *,
+    rank: int,
+    components: Callable[[], dict] | None = None,
+) -> None:
+    """Add a domain's paths to the document: `paths()` -> {path: item}, after the cases' and
+    units' own (PATHS), ordered by `rank` (the docs page lists them in this order).
+    `components()` -> {name: JSON schema} for schemas written as JSON. Adding the same name
+    again replaces the part."""
+    _PARTS[name] = _Part(rank, paths, components)
+
+
 def build_spec() -> dict:
     """Assemble the document; cheap enough to build per request, and always current."""
-    from app.cases import schemas as case_schemas
-    from app.units.schemas import UnitSchema
-
     spec = APISpec(
         title="Social Beat API",
         version="1.0.0",
@@ -105,42 +145,16 @@ def build_spec() -> dict:
     )
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     spec.components.schema("Error", ERROR_SCHEMA)
-    for name, schema in [
-        # Nested schemas first, so the plugin refers to them instead of inventing names.
-        ("Event", case_schemas.EventSchema),
-        ("Unit", UnitSchema),
-        ("Case", case_schemas.CaseSchema),
-        ("CaseDetail", case_schemas.CaseDetailSchema),
-        ("CaseCreate", case_schemas.CaseCreateSchema),
-        ("Transition", case_schemas.TransitionSchema),
-        ("Assign", case_schemas.AssignSchema),
-        ("Transfer", case_schemas.TransferSchema),
-        ("Comment", case_schemas.CommentSchema),
-        ("Merge", case_schemas.MergeSchema),
-        ("Approval", case_schemas.ApprovalSchema),
-    ]:
+    for name, schema in _SCHEMAS.items():
         spec.components.schema(name, schema=schema)
     for path, operations in PATHS.items():
         spec.path(path=path, operations=operations)
     document = spec.to_dict()
     document["security"] = [{"bearer": []}]
-    from app.public.open311_openapi import open311_paths
-
-    document["paths"].update(open311_paths())
-    from app.stats.api import stats_paths
-
-    document["paths"].update(stats_paths())
-    from app.stats.trends_api import openapi_paths as trends_paths
-
-    document["paths"].update(trends_paths())
-    from app.stats.reports_api import openapi_components as reports_components
-    from app.stats.reports_api import openapi_paths as reports_paths
-
-    document["paths"].update(reports_paths())
-    document["components"]["schemas"].update(reports_components())
-    from app.triage.api import openapi_paths as triage_paths
-
-    document["paths"].update(triage_paths())
+    for part in sorted(_PARTS.values(), key=lambda part: part.rank):
+        document["paths"].update(part.paths())
+        if part.components is not None:
+            document["components"]["schemas"].update(part.components())
     _declare_malformed(document)
     return document
 

@@ -5,8 +5,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from app.cases.blueprint import bp
 from app.cases.models import CATEGORIES, ResponseTemplate
-from app.cases.views import bp
 from app.extensions import db
 from app.users.access import admin_required
 from app.users.admin import audit

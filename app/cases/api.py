@@ -1,10 +1,9 @@
-"""/api/v1/cases: thin handlers over operations.py."""
+"""/api/v1/cases: thin handlers over the service layer (operations.py, comments.py, moves.py)."""
 
 from flask import jsonify, request
 
 from app.api import ApiError, api, current_api_user, error_response
-from app.cases import operations, queries
-from app.cases.codes import normalize_code
+from app.cases import comments, moves, operations, queries
 from app.cases.models import Case
 from app.cases.operations import CaseError
 from app.cases.schemas import (
@@ -20,6 +19,7 @@ from app.cases.schemas import (
     TransitionSchema,
     list_args_from,
 )
+from app.core.codes import normalize_code
 from app.extensions import db
 from app.units.models import Unit
 from app.users.models import User
@@ -130,7 +130,7 @@ def transfer_case(case_id: int):
         raise ApiError(
             422, "invalid_input", "unknown unit", {"unit": [f"no unit with code {data['unit']}"]}
         )
-    operations.transfer(case, unit, current_api_user(), data["reason"], version=data["version"])
+    moves.transfer(case, unit, current_api_user(), data["reason"], version=data["version"])
     return _detail(case)
 
 
@@ -138,11 +138,11 @@ def transfer_case(case_id: int):
 def comment_case(case_id: int):
     case = _case(case_id)
     data = CommentSchema().load(_json_body())
-    event = operations.add_comment(
+    event = comments.add_comment(
         case, current_api_user(), data["body"], is_public=data["is_public"]
     )
     # A public note held for a supervisor's approval: 202, "accepted, not published yet".
-    return jsonify(EventSchema().dump(event)), 202 if operations.is_held(event) else 201
+    return jsonify(EventSchema().dump(event)), 202 if comments.is_held(event) else 201
 
 
 @api.post("/cases/<int:case_id>/comments/<int:event_id>/approval")
@@ -151,9 +151,9 @@ def approve_case_note(case_id: int, event_id: int):
     case = _case(case_id)
     data = ApprovalSchema().load(_json_body())
     if data["approve"]:
-        operations.approve_note(case, current_api_user(), event_id, version=data["version"])
+        comments.approve_note(case, current_api_user(), event_id, version=data["version"])
     else:
-        operations.reject_note(
+        comments.reject_note(
             case, current_api_user(), event_id, data["note"], version=data["version"]
         )
     return _detail(case)
@@ -166,7 +166,7 @@ def merge_case(case_id: int):
     target = db.session.get(Case, data["into"])
     if target is None:
         raise ApiError(422, "invalid_input", "unknown target case", {"into": ["no such case"]})
-    operations.merge(case, target, current_api_user(), version=data["version"], note=data["note"])
+    moves.merge(case, target, current_api_user(), version=data["version"], note=data["note"])
     return _detail(case)
 
 

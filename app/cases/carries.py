@@ -10,12 +10,12 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
+from app.cases.media import Photo, photos_of
 from app.cases.models import Case
 from app.collectors.models import Post
 from app.collectors.sources.citizen import SOURCE as CITIZEN_SOURCE
 from app.core.links import web_link
 from app.extensions import db
-from app.public.media import Photo, photos_of
 
 #: Original posts shown per page of the case page.
 POSTS_PER_PAGE = 10

@@ -7,16 +7,16 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from marshmallow import ValidationError
 
-from app.cases import countdown, saved_filters
-from app.cases.views import bp
+from app.cases import saved_filters
+from app.cases.blueprint import bp
+from app.cases.sla import countdown
 from app.extensions import db
-from app.models import utcnow
 
 
 @bp.app_context_processor
 def desk_helpers():
     return {
-        "sla_tick": lambda view: countdown.tick_attributes(view, utcnow()),
+        "sla_tick": lambda view: countdown.for_request().tick(view),
         "my_saved_filters": lambda: saved_filters.for_user(current_user.id),
         "sla_words": countdown_words,
     }
@@ -25,7 +25,7 @@ def desk_helpers():
 def countdown_words() -> dict[str, str]:
     """The countdown's wordings in the user's language, placeholders kept for countdown.js.
 
-    The same msgids as sla_views.countdown_text, so the page says the same before and after.
+    The same msgids as sla.countdown.countdown_text, so the page says the same before and after.
     """
     return {
         "data-left": _("%(time)s left"),

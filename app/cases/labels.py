@@ -41,6 +41,21 @@ PRIORITY_LABELS = {
     "P3": _l("P3 – normal"),
     "P4": _l("P4 – low"),
 }
+#: A case's source (`Case.source`, the part before any ":"), as statistics and reports name it.
+SOURCE_LABELS = {
+    "facebook": "Facebook",
+    "youtube": "YouTube",
+    "x": "X",
+    "zalo": "Zalo",
+    "press": _l("Press"),
+    "rss": _l("Press"),
+    "citizen": _l("Citizen report"),
+    "webhook": _l("Partner webhook"),
+    "open311": "Open311",
+    "hotline": _l("Hotline"),
+    "manual": _l("Entered by staff"),
+    "import": _l("Import"),
+}
 REJECT_REASON_LABELS = {
     "spam": _l("Spam"),
     "false_information": _l("False information"),
@@ -122,9 +137,7 @@ def person_name(user) -> str:
 
 def calendar_name(calendar) -> str:
     """A working calendar's name; the built-in "default" one is called by what it is."""
-    from app.cases.sla_models import DEFAULT_CALENDAR_NAME
-
-    if calendar.name == DEFAULT_CALENDAR_NAME:
+    if calendar.is_default:
         return str(_l("City office hours"))
     return calendar.name
 

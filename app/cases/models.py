@@ -1,28 +1,27 @@
-"""Cases, their append-only timeline, and the admin's response templates."""
+"""Cases, their append-only timeline, the time each took to reach each stage, and the
+admin's response templates."""
 
 import enum
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.cases.sla_models import SlaClock
+from app.core.vocabulary import CATEGORIES  # noqa: F401  (cases' vocabulary, imported from here)
 from app.extensions import db
 from app.models import UTCDateTime, utcnow
 from app.units.models import FormerDistrict, Unit
 from app.users.models import User
 
-CATEGORIES = (
-    "flooding",
-    "traffic",
-    "environment",
-    "urban_order",
-    "security",
-    "infrastructure",
-    "administrative",
-    "health",
-    "education",
-    "other",
-)
 PRIORITIES = ("P1", "P2", "P3", "P4")
 
 
@@ -45,7 +44,7 @@ class EventKind(enum.StrEnum):
     routed = "routed"
     problem_persists = "problem_persists"
     citizen_feedback = "citizen_feedback"
-    #: A public note held for a supervisor (internal until approved; see operations.add_comment).
+    #: A public note held for a supervisor (internal until approved; see comments.add_comment).
     public_note_submitted = "public_note_submitted"
     public_note_approved = "public_note_approved"
     public_note_rejected = "public_note_rejected"
@@ -59,6 +58,7 @@ class Case(db.Model):
         Index("ix_cases_unit_status_created", "unit_id", "status", "created_at"),
         Index("ix_cases_status_created", "status", "created_at"),
         Index("ix_cases_unit_status_next_due", "unit_id", "status", "next_due_at"),
+        Index("ix_cases_unit_next_due", "unit_id", "next_due_at", "id"),
         Index("ix_cases_next_due_at", "next_due_at"),
     )
 
@@ -122,8 +122,12 @@ class Case(db.Model):
     events: Mapped[list["CaseEvent"]] = relationship(
         back_populates="case", order_by="CaseEvent.id", passive_deletes="all"
     )
-    sla_clocks: Mapped[list[SlaClock]] = relationship(
-        back_populates="case", order_by="(SlaClock.cycle, SlaClock.id)", passive_deletes=True
+    #: Its SLA clocks (app/cases/sla/models.py, which builds on this module: named, not imported).
+    sla_clocks = relationship(
+        "SlaClock",
+        back_populates="case",
+        order_by="(SlaClock.cycle, SlaClock.id)",
+        passive_deletes=True,
     )
 
     __mapper_args__ = {"version_id_col": version}
@@ -153,6 +157,74 @@ class CaseEvent(db.Model):
 
     case: Mapped[Case] = relationship(back_populates="events")
     actor: Mapped[User | None] = relationship()
+
+
+class Stage(enum.StrEnum):
+    """A stage of handling, counted from the receipt of the case (or its reopening)."""
+
+    verified = "verified"
+    resolved = "resolved"
+    responded = "responded"
+
+
+STAGES = tuple(Stage)
+
+
+class StageTime(db.Model):
+    """How long one case took to reach one stage in one cycle.
+
+    Written in the same transaction as the timeline event that reached the stage
+    (stage_times.py), with the dimensions the statistics group by copied in, so that a month of
+    a million cases is one indexed scan; statistics only read them. `stats rebuild` recomputes
+    the rows from the timeline and the SLA clocks.
+    """
+
+    # The table keeps the name it had when statistics owned the model.
+    __tablename__ = "stats_stage_times"
+    __table_args__ = (
+        UniqueConstraint("case_id", "cycle", "stage"),
+        # Covering: a month of a stage grouped by any dimension is an index-only scan.
+        Index(
+            "ix_stats_stage_times_stage_stopped_cover",
+            "stage",
+            "stopped_at",
+            postgresql_include=[
+                "unit_id",
+                "category",
+                "source",
+                "ward_id",
+                "former_district_id",
+                "working_seconds",
+                "calendar_seconds",
+                "on_time",
+            ],
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    cycle: Mapped[int] = mapped_column(Integer, default=1)
+    #: A Stage value.
+    stage: Mapped[str] = mapped_column(String(16))
+    #: The receipt of the case, or of its reopening for a later cycle.
+    started_at = mapped_column(UTCDateTime, nullable=False)
+    #: When the stage was reached: the time of the timeline event.
+    stopped_at = mapped_column(UTCDateTime, nullable=False)
+    #: Working time between the two on the case's calendar, waiting excluded.
+    working_seconds: Mapped[int] = mapped_column(Integer)
+    #: Wall-clock time between the two.
+    calendar_seconds: Mapped[int] = mapped_column(Integer)
+    #: The SLA target of the matching clock, if there was one.
+    target_seconds: Mapped[int | None] = mapped_column(Integer)
+    #: Met the SLA (None when no clock measured this stage).
+    on_time: Mapped[bool | None] = mapped_column(Boolean)
+    # The dimensions at the time the stage was reached.
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    category: Mapped[str] = mapped_column(String(32))
+    source: Mapped[str] = mapped_column(String(32))
+    priority: Mapped[str] = mapped_column(String(2))
+    ward_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    former_district_id: Mapped[int | None] = mapped_column(ForeignKey("former_districts.id"))
 
 
 class ResponseTemplate(db.Model):

@@ -1,19 +1,29 @@
 """The service layer for cases: each function makes one change, writes its timeline
-event in the same transaction, and commits. Views and API handlers only call these."""
+event in the same transaction, and commits. Views and API handlers only call these.
+
+Here: opening a case, its status (with its SLA clocks and stage times), the public response
+and its approval, assignment. Comments and held public notes are in `comments`; transfer and
+merge in `moves`; triage's changes, which a batch of posts makes without committing, in
+`intake_ops`; what other domains do on a merge, in the hooks they register (`hooks`)."""
 
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
-from app.cases import clocks, permissions, workflow
-from app.cases.codes import new_code
+from app.cases import (
+    notices,  # noqa: F401  (registers the flush listener: who hears of what)
+    permissions,
+    stage_times,
+    workflow,
+)
 from app.cases.models import CATEGORIES, PRIORITIES, Case, CaseEvent, EventKind
+from app.cases.sla import clocks
 from app.cases.workflow import Status, WorkflowError
+from app.core.codes import new_code
 from app.core.text import fold
 from app.extensions import db
 from app.models import utcnow
-from app.stats import stage_times
 from app.units.models import LOCAL_KINDS, Unit
 from app.users.models import User
 
@@ -31,11 +41,11 @@ def not_found() -> CaseError:
     return CaseError(404, "not_found", "no such case")
 
 
-def _forbidden(message: str) -> CaseError:
+def forbidden(message: str) -> CaseError:
     return CaseError(403, "forbidden", message)
 
 
-def _from_workflow(error: WorkflowError) -> CaseError:
+def from_workflow(error: WorkflowError) -> CaseError:
     status = 409 if error.code == "illegal_transition" else 422
     errors = {error.field: [error.message]} if error.field else {}
     return CaseError(status, error.code, error.message, errors)
@@ -49,12 +59,12 @@ def get_case_for(user: User, case_id: int) -> Case:
     return case
 
 
-def _require_change(user: User, case: Case) -> None:
+def require_change(user: User, case: Case) -> None:
     if not permissions.can_change(user, case):
-        raise _forbidden("your role can read this case but not change it")
+        raise forbidden("your role can read this case but not change it")
 
 
-def _check_version(case: Case, version: int | None) -> None:
+def check_version(case: Case, version: int | None) -> None:
     if version is None:
         raise CaseError(
             422, "invalid_input", "the case version is required", {"version": ["required"]}
@@ -67,7 +77,7 @@ def _check_version(case: Case, version: int | None) -> None:
         )
 
 
-def _commit(case: Case) -> Case:
+def commit(case: Case) -> Case:
     """Commit; a concurrent change to the same version becomes a 409 stale_version."""
     try:
         db.session.commit()
@@ -130,12 +140,12 @@ def create_case(actor: User, data: dict, *, now: datetime | None = None) -> Case
     """Open a case from validated input (see schemas.CaseCreateSchema)."""
     now = now or utcnow()
     if actor.role == "analyst":
-        raise _forbidden("analysts cannot create cases")
+        raise forbidden("analysts cannot create cases")
     unit = _unit_by_code(data.get("unit"), "unit") or actor.unit
     if not permissions.can_create_in(actor, unit.id):
-        raise _forbidden("you cannot open cases for that unit")
+        raise forbidden("you cannot open cases for that unit")
     case = _new_case(data, unit, actor, now)
-    return _commit(case)
+    return commit(case)
 
 
 def open_case_for_post(
@@ -232,8 +242,8 @@ def transition(
 ) -> Case:
     """Move the case along the workflow; see workflow.check_transition for the rules."""
     now = now or utcnow()
-    _require_change(actor, case)
-    _check_version(case, version)
+    require_change(actor, case)
+    check_version(case, version)
     try:
         plan = workflow.check_transition(
             case.status,
@@ -245,22 +255,20 @@ def transition(
             resume_status=case.status_before_waiting,
         )
     except WorkflowError as error:
-        raise _from_workflow(error) from error
+        raise from_workflow(error) from error
     if plan.needs_approval:
         case.pending_response = public_response.strip()
         case.pending_response_by_id = actor.id
         case.updated_at = now
         record_event(case, EventKind.response_submitted, actor, body=case.pending_response, at=now)
-        return _commit(case)
-    _apply_status(
+        return commit(case)
+    apply_status(
         case, plan, actor, note, now, reject_reason=reject_reason, public_response=public_response
     )
-    return _commit(case)
+    return commit(case)
 
 
-def _apply_status(
-    case, plan, actor, note, now, *, reject_reason=None, public_response=None
-) -> None:
+def apply_status(case, plan, actor, note, now, *, reject_reason=None, public_response=None) -> None:
     case.status = plan.to_status.value
     case.updated_at = now
     # A waiting case goes back to where it waited from (see workflow.check_transition).
@@ -293,7 +301,7 @@ def _apply_status(
             case, EventKind.public_reply, actor, body=case.public_response, is_public=True, at=now
         )
     clocks.on_status_change(case, plan.from_status, plan.to_status, plan.is_reopening, now)
-    # Statistics: the stage this change reaches (verified, resolved, responded), same transaction.
+    # The stage this change reaches (verified, resolved, responded), in the same transaction.
     stage_times.on_status_change(case, plan.to_status)
 
 
@@ -303,8 +311,8 @@ def reopen_for_citizen(case: Case, now: datetime | None = None) -> Case:
     try:
         plan = workflow.check_transition(case.status, Status.in_progress.value)
     except WorkflowError as error:
-        raise _from_workflow(error) from error
-    _apply_status(case, plan, None, None, now)
+        raise from_workflow(error) from error
+    apply_status(case, plan, None, None, now)
     return case
 
 
@@ -314,8 +322,8 @@ def approve_response(
     """A supervisor publishes the response an officer wrote."""
     now = now or utcnow()
     if not permissions.can_approve_responses(actor, case):
-        raise _forbidden("only a supervisor of this unit can approve responses")
-    _check_version(case, version)
+        raise forbidden("only a supervisor of this unit can approve responses")
+    check_version(case, version)
     if not case.pending_response:
         raise CaseError(409, "nothing_to_approve", "no response is waiting for approval")
     try:
@@ -323,24 +331,24 @@ def approve_response(
             case.status, Status.responded, public_response=case.pending_response
         )
     except WorkflowError as error:
-        raise _from_workflow(error) from error
+        raise from_workflow(error) from error
     record_event(case, EventKind.response_approved, actor, body=case.pending_response, at=now)
-    _apply_status(case, plan, actor, None, now, public_response=case.pending_response)
-    return _commit(case)
+    apply_status(case, plan, actor, None, now, public_response=case.pending_response)
+    return commit(case)
 
 
 def return_response(case: Case, actor: User, note: str, *, version: int | None) -> Case:
     """A supervisor sends a pending response back to the officer with a note."""
     if not permissions.can_approve_responses(actor, case):
-        raise _forbidden("only a supervisor of this unit can return responses")
-    _check_version(case, version)
+        raise forbidden("only a supervisor of this unit can return responses")
+    check_version(case, version)
     if not case.pending_response:
         raise CaseError(409, "nothing_to_approve", "no response is waiting for approval")
     record_event(case, EventKind.response_returned, actor, body=note)
     case.pending_response = None
     case.pending_response_by_id = None
     case.updated_at = utcnow()
-    return _commit(case)
+    return commit(case)
 
 
 def assign(
@@ -356,14 +364,14 @@ def assign(
     if not permissions.can_see(actor, case):
         raise not_found()
     if not permissions.can_assign(actor, case, assignee):
-        raise _forbidden(
+        raise forbidden(
             "only supervisors assign cases to others; officers can take a case themselves"
         )
     try:
         workflow.check_assignment(case.status)
     except WorkflowError as error:
         raise CaseError(409, error.code, error.message) from error
-    _check_version(case, version)
+    check_version(case, version)
     if assignee is not None and assignee.unit_id != case.unit_id:
         raise CaseError(
             422,
@@ -384,206 +392,4 @@ def assign(
         data={"assignee_id": assignee.id if assignee else None},
         at=case.updated_at,
     )
-    return _commit(case)
-
-
-def transfer(case: Case, unit: Unit, actor: User, reason: str, *, version: int | None) -> Case:
-    """Hand the case to another unit; it leaves this queue and shows up in theirs."""
-    _require_change(actor, case)
-    _check_version(case, version)
-    try:
-        workflow.check_transfer(case.status, reason)
-    except WorkflowError as error:
-        raise _from_workflow(error) from error
-    if unit.id == case.unit_id:
-        raise CaseError(
-            422, "invalid_input", "the case is already with that unit", {"unit": ["same unit"]}
-        )
-    previous = case.unit
-    case.unit = unit
-    case.assignee = None
-    case.updated_at = utcnow()
-    record_event(
-        case,
-        EventKind.transferred,
-        actor,
-        from_value=previous.code,
-        to_value=unit.code,
-        body=reason.strip(),
-        data={"from_unit": previous.name_vi, "to_unit": unit.name_vi},
-    )
-    return _commit(case)
-
-
-def add_comment(case: Case, actor: User, body: str, *, is_public: bool = False) -> CaseEvent:
-    """An internal note, or a public reply that citizens see.
-
-    In a unit that requires approval, a public note by someone who cannot approve
-    is held: it is stored as an internal `public_note_submitted` event and becomes
-    public only when a supervisor approves it (approve_note). The caller tells the
-    two apart by the event's kind (see is_held).
-    """
-    _require_change(actor, case)
-    if not (body or "").strip():
-        raise CaseError(422, "invalid_input", "the comment is empty", {"body": ["required"]})
-    body = body.strip()
-    held = is_public and workflow.holds_public_text(
-        requires_approval=case.unit.requires_response_approval,
-        actor_can_approve=permissions.can_approve_responses(actor, case),
-    )
-    # A note does not change the case itself, so it leaves the version alone: nobody's
-    # pending change becomes stale because a colleague wrote a comment.
-    if held:
-        event = record_event(
-            case, EventKind.public_note_submitted, actor, body=body, data={"held": True}
-        )
-    else:
-        kind = EventKind.public_reply if is_public else EventKind.comment
-        event = record_event(case, kind, actor, body=body, is_public=is_public)
-    _commit(case)
-    return event
-
-
-def is_held(event: CaseEvent) -> bool:
-    """Whether add_comment held this note for approval instead of publishing it."""
-    return event.kind == EventKind.public_note_submitted.value
-
-
-def held_notes(case: Case) -> list[CaseEvent]:
-    """The public notes of the case still waiting for a supervisor, oldest first."""
-    decided = {
-        (event.data or {}).get("note_event_id")
-        for event in case.events
-        if event.kind
-        in (EventKind.public_note_approved.value, EventKind.public_note_rejected.value)
-    }
-    return [e for e in case.events if is_held(e) and e.id not in decided]
-
-
-def _held_note_for_decision(
-    case: Case, actor: User, event_id: int, version: int | None
-) -> CaseEvent:
-    if not permissions.can_approve_responses(actor, case):
-        raise _forbidden("only a supervisor of this unit can approve public notes")
-    _check_version(case, version)
-    # Lock the case row: two supervisors deciding on the same note at once cannot both win.
-    db.session.execute(select(Case.id).where(Case.id == case.id).with_for_update())
-    db.session.refresh(case, ["events"])
-    note = next((e for e in held_notes(case) if e.id == event_id), None)
-    if note is None:
-        if any(e.id == event_id and is_held(e) for e in case.events):
-            raise CaseError(409, "nothing_to_approve", "the note was already approved or rejected")
-        raise CaseError(404, "not_found", "no such note waiting for approval")
-    return note
-
-
-def approve_note(
-    case: Case, actor: User, event_id: int, *, version: int | None, now: datetime | None = None
-) -> CaseEvent:
-    """A supervisor publishes a held public note; returns the public event."""
-    now = now or utcnow()
-    note = _held_note_for_decision(case, actor, event_id, version)
-    data = {"note_event_id": note.id}
-    record_event(case, EventKind.public_note_approved, actor, body=note.body, data=data, at=now)
-    published = record_event(
-        case,
-        EventKind.public_reply,
-        actor,
-        body=note.body,
-        is_public=True,
-        data={**data, "author_id": note.actor_id},
-        at=now,
-    )
-    case.updated_at = now
-    _commit(case)
-    return published
-
-
-def reject_note(
-    case: Case,
-    actor: User,
-    event_id: int,
-    reason: str | None,
-    *,
-    version: int | None,
-    now: datetime | None = None,
-) -> CaseEvent:
-    """A supervisor refuses a held public note, saying why; it stays internal for good."""
-    if not (reason or "").strip():
-        raise CaseError(
-            422, "invalid_input", "rejecting a note needs a reason", {"note": ["required"]}
-        )
-    now = now or utcnow()
-    note = _held_note_for_decision(case, actor, event_id, version)
-    event = record_event(
-        case,
-        EventKind.public_note_rejected,
-        actor,
-        body=reason.strip(),
-        data={"note_event_id": note.id},
-        at=now,
-    )
-    case.updated_at = now
-    _commit(case)
-    return event
-
-
-def _move_mentions(duplicate: Case, into: Case) -> None:
-    """The duplicate's posts become mentions of the case kept; clustering forgets the duplicate."""
-    from app.collectors.models import Post
-    from app.triage.models import CaseSignature
-
-    db.session.execute(update(Post).where(Post.case_id == duplicate.id).values(case_id=into.id))
-    db.session.execute(delete(CaseSignature).where(CaseSignature.case_id == duplicate.id))
-
-
-def merge(
-    duplicate: Case, into: Case, actor: User, *, version: int | None, note: str | None = None
-) -> Case:
-    """Merge `duplicate` into `into`: reject it as a duplicate pointing there, move its mentions."""
-    _require_change(actor, duplicate)
-    if not permissions.can_see(actor, into):
-        raise CaseError(422, "invalid_input", "unknown target case", {"into": ["no such case"]})
-    _check_version(duplicate, version)
-    if duplicate.id == into.id:
-        raise CaseError(
-            422, "invalid_input", "a case cannot be merged into itself", {"into": ["same case"]}
-        )
-    if into.duplicate_of_id is not None:
-        raise CaseError(
-            422, "invalid_input", "the target was itself merged away", {"into": ["merged case"]}
-        )
-    try:
-        # Merging rejects the duplicate, so it follows the workflow's rule for rejecting.
-        plan = workflow.check_transition(
-            duplicate.status, Status.rejected, reject_reason="duplicate"
-        )
-    except WorkflowError as error:
-        raise _from_workflow(error) from error
-    now = utcnow()
-    _apply_status(duplicate, plan, actor, note, now, reject_reason="duplicate")
-    duplicate.duplicate_of = into
-    moved = duplicate.mention_count
-    into.mention_count += moved
-    duplicate.mention_count = 0
-    into.first_seen_at = min(into.first_seen_at, duplicate.first_seen_at)
-    into.last_seen_at = max(into.last_seen_at, duplicate.last_seen_at)
-    into.updated_at = duplicate.updated_at = now
-    _move_mentions(duplicate, into)
-    record_event(
-        duplicate,
-        EventKind.merged_into,
-        actor,
-        to_value=into.code,
-        body=note,
-        data={"into_case_id": into.id},
-    )
-    record_event(
-        into,
-        EventKind.merged,
-        actor,
-        from_value=duplicate.code,
-        body=note,
-        data={"merged_case_id": duplicate.id, "mentions_moved": moved},
-    )
-    return _commit(duplicate)
+    return commit(case)

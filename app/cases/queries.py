@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import Select, and_, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import load_only, selectinload
 
 from app.cases.models import Case
 from app.cases.permissions import restrict_to_visible
@@ -87,7 +87,7 @@ def build_query(user: User, filters: CaseFilters) -> Select:
 
 def _late_clock_exists():
     """An open clock already breached, or running past its due time (as the countdown says)."""
-    from app.cases.sla_models import SlaClock
+    from app.cases.sla.models import SlaClock
 
     return (
         select(SlaClock.id)
@@ -135,6 +135,81 @@ def list_page(user: User, args: dict):
     statement = with_list_relations(build_query(user, filters))
     page = db.paginate(statement, page=args["page"], per_page=args["per_page"], error_out=False)
     return filters, page
+
+
+#: What a row of the web queue shows; the rest of each case stays in the database.
+QUEUE_COLUMNS = (
+    Case.code,
+    Case.title,
+    Case.status,
+    Case.priority,
+    Case.category,
+    Case.unit_id,
+    Case.ward_id,
+    Case.assignee_id,
+    Case.mention_count,
+    Case.created_at,
+    Case.next_due_at,
+    Case.version,
+)
+
+
+def queue_page(user: User, args: dict):
+    """list_page for the web queue: only the columns and relations its rows show.
+
+    The SLA clocks are not loaded here: see open_clocks.
+    """
+    from app.extensions import db
+
+    filters = filters_from(args)
+    statement = build_query(user, filters).options(
+        load_only(*QUEUE_COLUMNS),
+        selectinload(Case.ward).load_only(Unit.name_vi),
+        selectinload(Case.assignee).load_only(User.full_name, User.email),
+    )
+    page = db.paginate(statement, page=args["page"], per_page=args["per_page"], error_out=False)
+    return filters, page
+
+
+def open_clocks(case_ids: list[int]) -> dict[int, list]:
+    """The running and paused SLA clocks of these cases, by case id, in one query.
+
+    Read-only rows with what clocks.view reads (no ORM objects): a page shows, not changes.
+    """
+    from app.cases.sla.models import SlaClock
+    from app.extensions import db
+
+    by_case: dict[int, list] = {}
+    if case_ids:
+        statement = (
+            select(*(getattr(SlaClock, name) for name in CLOCK_VIEW_COLUMNS))
+            .where(SlaClock.case_id.in_(case_ids), SlaClock.stopped_at.is_(None))
+            .order_by(SlaClock.case_id, SlaClock.cycle, SlaClock.id)
+        )
+        for clock in db.session.execute(statement):
+            by_case.setdefault(clock.case_id, []).append(clock)
+    return by_case
+
+
+#: The clock columns clocks.view and countdown read.
+CLOCK_VIEW_COLUMNS = (
+    "case_id",
+    "id",
+    "metric",
+    "cycle",
+    "state",
+    "counting",
+    "calendar_id",
+    "started_at",
+    "due_at",
+    "warn_at",
+    "paused_at",
+    "stopped_at",
+    "target_seconds",
+    "elapsed_seconds",
+    "paused_seconds",
+    "at_risk_percent",
+)
 
 
 def filters_from(args: dict) -> CaseFilters:

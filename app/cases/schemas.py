@@ -1,15 +1,12 @@
 """Marshmallow schemas for cases: one per resource, shared by the API and the web forms."""
 
-from zoneinfo import ZoneInfo
-
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 from app.cases.models import CATEGORIES, PRIORITIES
 from app.cases.queries import SLA_FILTERS, SORTS
 from app.cases.workflow import RejectReason, Status
+from app.core.time import HCMC
 from app.core.validation import BoundedDateTime, BoundedInt, SafeString, is_id
-
-LOCAL_ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 def _name(unit):
@@ -80,9 +77,11 @@ class CaseSchema(Schema):
     sla = fields.Method("dump_sla")
 
     def dump_sla(self, case) -> list[dict]:
-        from app.cases.clocks import case_views
+        # One instant and one walk of each calendar for the whole list (countdown.PageClocks).
+        from app.cases.sla.countdown import for_request
 
-        return [clock.as_dict() for clock in case_views(case)]
+        page_clocks = for_request()
+        return [page_clocks.view(clock).as_dict() for clock in case.sla_clocks]
 
 
 class CaseDetailSchema(CaseSchema):
@@ -165,9 +164,9 @@ class CaseListArgsSchema(Schema):
     ward = SafeString(load_default=None, max_length=32)
     assignee = SafeString(load_default=None, max_length=20)
     q = SafeString(load_default=None, max_length=200)
-    #: ISO 8601 dates or datetimes; without an offset they are read in Asia/Ho_Chi_Minh.
-    created_from = BoundedDateTime(load_default=None, default_timezone=LOCAL_ZONE)
-    created_to = BoundedDateTime(load_default=None, default_timezone=LOCAL_ZONE)
+    #: ISO 8601 dates or datetimes; without an offset they are read in the city's local time.
+    created_from = BoundedDateTime(load_default=None, default_timezone=HCMC)
+    created_to = BoundedDateTime(load_default=None, default_timezone=HCMC)
     #: "late": an open deadline has passed (see queries.SLA_FILTERS).
     sla = fields.Str(load_default=None, validate=validate.OneOf(SLA_FILTERS))
     sort = SafeString(load_default=None, max_length=40)

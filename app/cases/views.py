@@ -2,7 +2,7 @@
 
 from urllib.parse import parse_qsl, urlencode
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -11,7 +11,20 @@ from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from app.cases import bulk as case_bulk
-from app.cases import carries, labels, operations, permissions, queries, response_text, workflow
+from app.cases import (
+    carries,
+    choices,
+    comments,
+    labels,
+    moves,
+    operations,
+    permissions,
+    queries,
+    queue_rows,
+    response_text,
+    workflow,
+)
+from app.cases.blueprint import bp
 from app.cases.models import CATEGORIES, PRIORITIES, Case, ResponseTemplate
 from app.cases.operations import CaseError
 from app.cases.schemas import (
@@ -22,14 +35,14 @@ from app.cases.schemas import (
     TransitionSchema,
     list_args_from,
 )
+from app.cases.sla import countdown
 from app.core import formatting
+from app.core.codes import normalize_code
 from app.core.validation import is_id, positive_int
 from app.extensions import db
 from app.units.models import LOCAL_KINDS, Unit
 from app.units.place_map import map_for
 from app.users.models import User
-
-bp = Blueprint("cases", __name__, template_folder="templates")
 
 
 @bp.app_context_processor
@@ -70,14 +83,18 @@ def queue():
     except ValidationError as error:
         _flash_error(error)
         args = list_args_from(MultiDict())
-    filters, page = queries.list_page(current_user, args)
+    # The colleagues first: most rows' assignees are among them, and then need no query.
+    assignees = _colleagues()
+    filters, page = queries.queue_page(current_user, args)
+    clocks = queries.open_clocks([case.id for case in page.items])
     return render_template(
         "cases/queue.html",
         page=page,
+        rows=queue_rows.rows(page.items, clocks, countdown.for_request()),
         filters=filters,
         args=args,
-        wards=_wards_in_scope(),
-        assignees=_colleagues(),
+        wards=choices.ward_choices(),
+        assignees=assignees,
         categories=CATEGORIES,
         priorities=PRIORITIES,
         statuses=[s.value for s in workflow.Status],
@@ -278,7 +295,7 @@ def detail(case_id: int):
         place_map=map_for(case.ward, carried.pin),
         can_change=can_change,
         can_approve=permissions.can_approve_responses(current_user, case),
-        held_notes=operations.held_notes(case),
+        held_notes=comments.held_notes(case),
         can_reassign=can_change and current_user.role in ("supervisor", "admin"),
         next_statuses=workflow.allowed_transitions(case.status, case.status_before_waiting)
         if can_change
@@ -352,7 +369,7 @@ def transfer(case_id: int):
         unit = db.session.scalar(select(Unit).where(Unit.code == data["unit"]))
         if unit is None:
             raise CaseError(422, "invalid_input", _("Unknown unit."))
-        operations.transfer(case, unit, current_user, data["reason"], version=data["version"])
+        moves.transfer(case, unit, current_user, data["reason"], version=data["version"])
     except (ValidationError, CaseError) as error:
         db.session.rollback()
         _flash_error(error)
@@ -374,14 +391,12 @@ def comment(case_id: int):
                 "is_public": request.form.get("visibility") == "public",
             }
         )
-        event = operations.add_comment(
-            case, current_user, data["body"], is_public=data["is_public"]
-        )
+        event = comments.add_comment(case, current_user, data["body"], is_public=data["is_public"])
     except (ValidationError, CaseError) as error:
         db.session.rollback()
         _flash_error(error)
     else:
-        if operations.is_held(event):
+        if comments.is_held(event):
             flash(_("The public note waits for a supervisor's approval."), "info")
         else:
             flash(_("Note added."), "success")
@@ -402,10 +417,10 @@ def note_approval(case_id: int, event_id: int):
             }
         )
         if data["approve"]:
-            operations.approve_note(case, current_user, event_id, version=data["version"])
+            comments.approve_note(case, current_user, event_id, version=data["version"])
             flash(_("Public note published."), "success")
         else:
-            operations.reject_note(
+            comments.reject_note(
                 case, current_user, event_id, data["note"], version=data["version"]
             )
             flash(_("Public note rejected; citizens will not see it."), "info")
@@ -419,14 +434,12 @@ def note_approval(case_id: int, event_id: int):
 @login_required
 def merge(case_id: int):
     case = _case_or_404(case_id)
-    from app.cases.codes import normalize_code
-
     code = normalize_code(request.form.get("into", ""))
     target = db.session.scalar(select(Case).where(Case.code == code)) if code else None
     try:
         if target is None:
             raise CaseError(422, "invalid_input", _("No case with that tracking code."))
-        operations.merge(
+        moves.merge(
             case,
             target,
             current_user,

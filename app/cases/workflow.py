@@ -58,6 +58,9 @@ REOPENINGS = frozenset(
 )
 #: Statuses in which the case is still being worked (the queue's "open" filter).
 OPEN_STATUSES = frozenset({S.received, S.verifying, S.in_progress, S.waiting, S.resolved})
+#: Open and not resolved yet: the problem is still there. In workflow order (the first is a
+#: new case's). Triage joins new posts to these while posts about them keep coming.
+UNRESOLVED_STATUSES = tuple(s for s in S if s in OPEN_STATUSES and s is not S.resolved)
 
 
 class WorkflowError(ValueError):

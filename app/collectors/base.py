@@ -17,14 +17,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from html import unescape
 from typing import Any, ClassVar
-from zoneinfo import ZoneInfo
 
 from app.collectors.http import HttpClient, SourceError
 from app.core.validation import MAX_DATE, MAX_INT, MIN_DATE
 
 log = logging.getLogger(__name__)
-
-HCMC_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 __all__ = [
     "Adapter",

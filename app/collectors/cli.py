@@ -4,7 +4,8 @@ import click
 from flask.cli import with_appcontext
 
 from app.collectors.base import ConfigError, PostData, SourceError
-from app.collectors.operations import IngestStats, enqueue_triage, store_posts
+from app.collectors.hooks import hand_over_new_posts
+from app.collectors.operations import IngestStats, store_posts
 from app.collectors.runner import UnknownSource, ensure_sources, run_source
 from app.collectors.sources.file_import import ImportRejection, iter_import_lines
 
@@ -55,7 +56,7 @@ def import_command(path, source):
     def flush():
         stats = store_posts([post for _, post in batch])
         rejections.extend((batch[index][0], reason) for index, reason in stats.refused)
-        enqueue_triage(stats.new_ids)
+        hand_over_new_posts(stats.new_ids)
         total.add(stats)
         batch.clear()
         click.echo(f"  {total.read} read, {total.new} new …", err=True)
@@ -94,12 +95,3 @@ def sources_command():
         click.echo(
             f"{state} {source.name:<10} last run {last}, {source.items_collected} posts{error}"
         )
-
-
-@collect_cli.command("sweep")
-@with_appcontext
-def sweep_command():
-    """Re-enqueue posts that never reached triage."""
-    from app.collectors.tasks import sweep_pending_posts
-
-    click.echo(f"re-enqueued {sweep_pending_posts()} posts")

@@ -3,11 +3,12 @@
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from app.cases.codes import new_code
 from app.collectors.base import FetchResult, InvalidItem, PostData, check_storable, json_safe
+from app.collectors.hooks import hand_over_new_posts
 from app.collectors.models import Post
-from app.collectors.operations import IngestStats, enqueue_triage, store_posts
+from app.collectors.operations import IngestStats, store_posts
 from app.collectors.sources.citizen import citizen_report_to_post
+from app.core.codes import new_code
 from app.extensions import db
 
 
@@ -16,7 +17,7 @@ def store_pushed(result: FetchResult) -> IngestStats:
     stats = store_posts(result.posts)
     for _, reason in result.rejected:
         stats.reject(reason)
-    enqueue_triage(stats.new_ids)
+    hand_over_new_posts(stats.new_ids)
     return stats
 
 
@@ -64,5 +65,5 @@ def submit_citizen_report(
     if on_stored is not None and stats.new_ids:
         on_stored(post)
     db.session.commit()
-    enqueue_triage(stats.new_ids)
+    hand_over_new_posts(stats.new_ids)
     return post

@@ -15,6 +15,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.core.vocabulary import DIRECT, PRESS, SOCIAL
 from app.extensions import db
 from app.models import UTCDateTime, utcnow
 
@@ -29,25 +30,25 @@ class TriageStatus(enum.StrEnum):
     failed = "failed"
 
 
-#: Source kind -> the channel statistics group it in.
-CHANNELS = {
-    "facebook": "social",
-    "youtube": "social",
-    "x": "social",
-    "zalo": "social",
-    "rss": "press",
-    "press": "press",
-    "citizen": "direct",
-    "webhook": "direct",
-    "open311": "direct",
-    "hotline": "direct",
-    "import": "social",
+#: Source kind -> the channel (app.core.vocabulary.CHANNELS) statistics group it in.
+SOURCE_CHANNELS = {
+    "facebook": SOCIAL,
+    "youtube": SOCIAL,
+    "x": SOCIAL,
+    "zalo": SOCIAL,
+    "rss": PRESS,
+    "press": PRESS,
+    "citizen": DIRECT,
+    "webhook": DIRECT,
+    "open311": DIRECT,
+    "hotline": DIRECT,
+    "import": SOCIAL,
 }
 
 
 def channel_of(source: str) -> str:
     """press, social or direct, from a source name such as "rss" or "webhook:partner"."""
-    return CHANNELS.get(source.split(":", 1)[0], "social")
+    return SOURCE_CHANNELS.get(source.split(":", 1)[0], SOCIAL)
 
 
 #: Where a source's posts come from, which decides what a post without a place means.

@@ -1,8 +1,9 @@
 """Storing what collectors bring in: once per (source, external_id), in batches, then triage.
 
 The order matters for "nothing lost": posts (and the source's checkpoint) are
-committed first; only then is triage enqueued. If Redis is down at that
-moment the posts stay `pending` and the sweeper enqueues them later.
+committed first; only then are they handed on (`hooks.hand_over_new_posts`: triage
+enqueues them). If Redis is down at that moment the posts stay `pending` and
+triage's sweeper enqueues them later.
 """
 
 import hashlib
@@ -13,12 +14,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import InterfaceError, InternalError, OperationalError, StatementError
 
 from app.collectors.base import MAX_EXTERNAL_ID_LENGTH, PostData, check_storable, json_safe
+from app.collectors.hooks import run_posts_stored_hooks
 from app.collectors.models import Post, Source, TriageStatus, Watchlist, channel_of, default_scope
 from app.collectors.watchlists import Watchlist as WatchlistSpec
 from app.collectors.watchlists import WatchlistMatcher
@@ -201,6 +203,7 @@ def store_posts(posts: Iterable[PostData], *, commit: bool = True) -> IngestStat
     for start in range(0, len(values), BATCH_SIZE):
         _insert_chunk(values[start : start + BATCH_SIZE], stats)
     _link_parents(stats.new_ids)
+    run_posts_stored_hooks(stats.new_ids)  # the trends count them from now on
     if commit:
         db.session.commit()
     return stats
@@ -267,37 +270,3 @@ def _link_parents(post_ids: list[int]) -> None:
                 Post.source == child.source, Post.external_id == child.parent_external_id
             )
         )
-
-
-def enqueue_triage(post_ids: list[int]) -> bool:
-    """Hand posts to triage after their commit. False when the queue is unreachable (they stay pending)."""
-    if not post_ids:
-        return True
-    from app.jobs import QueueUnavailable, enqueue
-    from app.triage.tasks import JOB_SIZE, triage_posts
-
-    try:
-        for start in range(0, len(post_ids), JOB_SIZE):
-            chunk = post_ids[start : start + JOB_SIZE]
-            mark_queued(chunk)
-            enqueue(triage_posts, chunk)
-    except QueueUnavailable as error:
-        log.warning("triage not enqueued, posts stay pending for the sweeper: %s", error)
-        db.session.rollback()
-        db.session.execute(
-            update(Post)
-            .where(Post.id.in_(post_ids), Post.triage_status == TriageStatus.queued.value)
-            .values(triage_status=TriageStatus.pending.value)
-        )
-        db.session.commit()
-        return False
-    return True
-
-
-def mark_queued(post_ids: list[int]) -> None:
-    db.session.execute(
-        update(Post)
-        .where(Post.id.in_(post_ids), Post.triage_status != TriageStatus.done.value)
-        .values(triage_status=TriageStatus.queued.value, triage_enqueued_at=utcnow())
-    )
-    db.session.commit()

@@ -12,8 +12,9 @@ from flask import current_app
 from sqlalchemy import select
 
 from app.collectors.base import ConfigError, SourceError
+from app.collectors.hooks import hand_over_new_posts
 from app.collectors.models import Source, Watchlist
-from app.collectors.operations import IngestStats, enqueue_triage, store_posts
+from app.collectors.operations import IngestStats, store_posts
 from app.collectors.sources import PULL_ADAPTERS, build_adapter
 from app.collectors.sources.rss import load_feeds
 from app.extensions import db
@@ -90,7 +91,7 @@ def run_source(
                 batch.reject(reason)
             source.checkpoint = page.checkpoint
             db.session.commit()
-            enqueue_triage(batch.new_ids)
+            hand_over_new_posts(batch.new_ids)
             stats.add(batch)
             progress(f"page {page_number}: {batch.summary()}")
     except (SourceError, ConfigError) as error:

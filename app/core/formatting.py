@@ -1,18 +1,19 @@
 """Numbers, percentages, dates and times in the user's language, in one place.
 
 Everything goes through Babel, in flask_babel's locale and time zone for the request (a UTC
-time is shown in Asia/Ho_Chi_Minh); outside a request, in Vietnamese. Vietnamese writes 3,4 and 04/12/2026 07:30; English writes 3.4 and an
+time is shown in the city's time, app.core.time); outside a request, in Vietnamese. Vietnamese writes 3,4 and 04/12/2026 07:30; English writes 3.4 and an
 unambiguous "4 Dec 2026, 07:30" rather than the US 12/4/26. Templates use these as filters
 (app/core/templating.py); charts, the PDF reports and the e-mails call them directly.
 """
 
 from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel import dates as babel_dates
 from babel import numbers as babel_numbers
 from flask_babel import get_locale, get_timezone
+
+from app.core.time import HCMC
 
 #: Patterns per language (CLDR syntax); a language not listed uses the English ones.
 DATETIME_PATTERNS = {"vi": "dd/MM/y HH:mm", "en": "d MMM y, HH:mm"}
@@ -26,10 +27,10 @@ MONTH_PATTERNS = {"vi": "MM/y", "en": "MMM y"}
 EMPTY = "—"
 #: The language and time zone used outside a request (a job, a CLI run, a chart alone).
 FALLBACK_LOCALE = "vi"
-FALLBACK_TIMEZONE = ZoneInfo("Asia/Ho_Chi_Minh")
+FALLBACK_TIMEZONE = HCMC
 
 
-def _locale() -> Locale:
+def _babel_locale() -> Locale:
     """flask_babel's locale for this request (or the one forced), else Vietnamese."""
     try:
         locale = get_locale()
@@ -53,8 +54,9 @@ def _local(value: datetime) -> datetime:
 
 
 def language() -> str:
-    """The user's language code ("vi", "en")."""
-    return _locale().language
+    """The user's language code ("vi", "en"): flask_babel's for the request, else Vietnamese.
+    The one helper for "which language is this request in" (views, API, Open311)."""
+    return _babel_locale().language
 
 
 def _pattern(patterns: dict[str, str]) -> str:
@@ -73,7 +75,7 @@ def number(value, digits: int | None = None, *, minimum: int | None = None) -> s
     if value is None or value == "":
         return EMPTY
     return babel_numbers.format_decimal(
-        value, format=_decimal_pattern(digits, minimum), locale=_locale()
+        value, format=_decimal_pattern(digits, minimum), locale=_babel_locale()
     )
 
 
@@ -85,7 +87,7 @@ def percent(value, digits: int = 0, *, scale: float = 1) -> str:
     if value is None or value == "":
         return EMPTY
     pattern = "#,##0" + ("." + "0" * digits if digits else "") + "%"
-    return babel_numbers.format_percent(value / scale, format=pattern, locale=_locale())
+    return babel_numbers.format_percent(value / scale, format=pattern, locale=_babel_locale())
 
 
 def datetime_local(value: datetime | None) -> str:
@@ -114,13 +116,13 @@ def axis_label(value: date | datetime, period: str = "day") -> str:
 
 
 def _format_datetime(value: datetime, patterns: dict[str, str]) -> str:
-    return babel_dates.format_datetime(_local(value), _pattern(patterns), locale=_locale())
+    return babel_dates.format_datetime(_local(value), _pattern(patterns), locale=_babel_locale())
 
 
 def _format_date(value: date | datetime, patterns: dict[str, str]) -> str:
     if isinstance(value, datetime):
         value = _local(value).date()
-    return babel_dates.format_date(value, _pattern(patterns), locale=_locale())
+    return babel_dates.format_date(value, _pattern(patterns), locale=_babel_locale())
 
 
 def local(value) -> str:

@@ -102,6 +102,14 @@ def whole_number(raw) -> int:
     return parse_int(raw, minimum=0)
 
 
+def is_email_address(value: str) -> bool:
+    """A plausible single address (no spaces, one @, a dot in the domain, at most 254 chars)."""
+    if not value or len(value) > 254 or any(c.isspace() for c in value):
+        return False
+    local, at, domain = value.rpartition("@")
+    return bool(at and local and "@" not in local and "." in domain.strip("."))
+
+
 def is_id(raw) -> bool:
     """Whether `raw` is a valid id (ASCII digits, 1..MAX_INT)."""
     try:

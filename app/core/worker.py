@@ -208,11 +208,12 @@ def keep_cron_running(
         return
 
 
-def run_cron_scheduler(redis_url: str, max_backoff: float = 30.0) -> None:
-    """The scheduler child process: the app, then the cron loop."""
-    from app import create_app
-
-    app = create_app()
+def run_cron_scheduler(
+    app_factory: Callable[[], object], redis_url: str, max_backoff: float = 30.0
+) -> None:
+    """The scheduler child process: the app (`app_factory()`: the worker's create_app, passed
+    in so that this module needs no import of the app), then the cron loop."""
+    app = app_factory()
     with app.app_context():
         keep_cron_running(redis_url, max_backoff=max_backoff)
 

@@ -1,16 +1,13 @@
-"""Creating, listing and reading notifications, and handing their emails to the queue.
+"""Creating, listing and reading notifications; tasks.py hands their emails to the queue.
 
 Domains register how each kind reads with `register_renderer`, so this module
 knows nothing about cases or deadlines.
 """
 
-import logging
-from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import current_app
 from sqlalchemy import func, select, update
 
 from app.core.bulk import insert_rows
@@ -20,12 +17,8 @@ from app.notifications import preferences
 from app.notifications.models import EmailStatus, Notification
 from app.users.models import User
 
-log = logging.getLogger(__name__)
-
 #: A failing address is retried each dispatch, at most this many times.
 MAX_EMAIL_ATTEMPTS = 5
-#: Notifications claimed per dispatch; the next minute takes the rest.
-DISPATCH_BATCH = 5000
 
 
 @dataclass(frozen=True)
@@ -146,68 +139,3 @@ def mark_read(user: User, notification_id: int | None = None) -> Notification | 
     notification.read_at = notification.read_at or now
     db.session.commit()
     return notification
-
-
-def dispatch_emails(now: datetime | None = None) -> int:
-    """Queue one email per user for the notifications that are due; returns how many users.
-
-    Users in digest mode are left to dispatch_digests. Claiming with UPDATE … WHERE
-    email_status = 'pending' makes a second run, or a concurrent one, find nothing to send.
-    """
-    return _dispatch(now or utcnow(), digest=False)
-
-
-def dispatch_digests(now: datetime | None = None) -> int:
-    """Queue one digest email per user in digest mode, gathering all their notifications
-    not emailed yet; returns how many users. Runs every hour (tasks.dispatch_digest_emails)."""
-    return _dispatch(now or utcnow(), digest=True)
-
-
-def _dispatch(now: datetime, *, digest: bool) -> int:
-    from app.jobs import QueueUnavailable, enqueue
-    from app.notifications.models import NotificationSettings
-    from app.notifications.tasks import send_notification_email
-
-    digest_users = select(NotificationSettings.user_id).where(NotificationSettings.digest.is_(True))
-    in_digest = Notification.user_id.in_(digest_users)
-    due = (
-        select(Notification.id)
-        .where(
-            Notification.email_status == EmailStatus.pending.value,
-            Notification.deliver_at <= now,
-            in_digest if digest else ~in_digest,
-        )
-        .order_by(Notification.id)
-        .limit(DISPATCH_BATCH)
-    )
-    ids = list(db.session.scalars(due))
-    if not ids:
-        return 0
-    if not current_app.config.get("MAIL_SERVER"):
-        _set_status(ids, EmailStatus.skipped)
-        db.session.commit()
-        return 0
-    claimed = db.session.execute(
-        update(Notification)
-        .where(Notification.id.in_(ids), Notification.email_status == EmailStatus.pending.value)
-        .values(email_status=EmailStatus.queued.value)
-        .returning(Notification.id, Notification.user_id)
-    ).all()
-    db.session.commit()
-    by_user: dict[int, list[int]] = defaultdict(list)
-    for notification_id, user_id in claimed:
-        by_user[user_id].append(notification_id)
-    for user_id, notification_ids in by_user.items():
-        try:
-            enqueue(send_notification_email, user_id, sorted(notification_ids), digest=digest)
-        except QueueUnavailable as error:
-            log.warning("emails not queued, retried next dispatch: %s", error)
-            _set_status(notification_ids, EmailStatus.pending)
-            db.session.commit()
-    return len(by_user)
-
-
-def _set_status(ids: list[int], status: EmailStatus) -> None:
-    db.session.execute(
-        update(Notification).where(Notification.id.in_(ids)).values(email_status=status.value)
-    )

@@ -14,9 +14,9 @@ from sqlalchemy import select
 from app.extensions import db
 from app.notifications.models import NotificationSettings
 
-#: Channels a kind can be switched off on.
+#: Delivery channels a kind can be switched off on (not the channels posts come through).
 APP, EMAIL = "app", "email"
-CHANNELS = (APP, EMAIL)
+DELIVERY_CHANNELS = (APP, EMAIL)
 
 #: The officer is given a case.
 ASSIGNED = "case_assigned"
@@ -104,7 +104,7 @@ def parse_form(form) -> tuple[list[str], bool]:
     disabled = [
         f"{kind}:{channel}"
         for kind in SWITCHABLE
-        for channel in CHANNELS
+        for channel in DELIVERY_CHANNELS
         if not form.get(f"{kind}:{channel}")
     ]
     return disabled, bool(form.get("digest"))
@@ -112,7 +112,7 @@ def parse_form(form) -> tuple[list[str], bool]:
 
 def save(user_id: int, disabled: Iterable[str], digest: bool) -> Settings:
     """Store the user's choices and commit."""
-    valid = {f"{kind}:{channel}" for kind in SWITCHABLE for channel in CHANNELS}
+    valid = {f"{kind}:{channel}" for kind in SWITCHABLE for channel in DELIVERY_CHANNELS}
     entries = sorted(set(disabled) & valid)
     row = db.session.get(NotificationSettings, user_id)
     if row is None:

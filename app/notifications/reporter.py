@@ -2,21 +2,23 @@
 
 They hear when the status changes and when the public response is published: a
 short message in the report's language with the public tracking link. The outbox
-row is written in the transaction of the change (see case_events); a job sends it.
-Only public facts travel: the status in plain words and the public response,
-masked like on the public page. Internal notes never do.
+row is written in the transaction of the change (see app/cases/notices.py); tasks.py
+queues a job per row, and the job sends it. What the message says is the public side's
+(register_composer): only public facts travel, the status in plain words and the public
+response, masked like on the public page. Internal notes never do.
 """
 
 import logging
 import smtplib
+from collections.abc import Callable
 from datetime import datetime
 
 from flask import current_app
 from flask_babel import force_locale
-from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from app.collectors.models import Post
+from app.core.validation import is_email_address
 from app.extensions import db
 from app.models import utcnow
 from app.notifications import mail
@@ -27,8 +29,8 @@ log = logging.getLogger(__name__)
 STATUS, RESPONSE = "status", "response"
 #: A failing address is retried each dispatch, at most this many times.
 MAX_ATTEMPTS = 5
-#: Messages claimed per dispatch.
-DISPATCH_BATCH = 2000
+
+_COMPOSER: dict[str, Callable[[ReporterEmail], tuple[str, str]]] = {}
 
 
 def reporters_of(case) -> dict[str, str]:
@@ -41,8 +43,6 @@ def reporters_of(case) -> dict[str, str]:
                 Post.case_id == case.id, Post.contact.is_not(None)
             )
         ).all()
-    from app.public.operations import is_email_address
-
     found: dict[str, str] = {}
     for contact, language in rows:
         address = str((contact or {}).get("email") or "").strip()
@@ -72,45 +72,6 @@ def queue_messages(case, kind: str, data: dict, now: datetime) -> list[ReporterE
     return messages
 
 
-def dispatch(now: datetime | None = None) -> int:
-    """Queue a send job per pending message; returns how many. Without a mail server
-    they are marked skipped."""
-    from app.jobs import QueueUnavailable, enqueue
-    from app.notifications.tasks import send_reporter_email
-
-    ids = list(
-        db.session.scalars(
-            select(ReporterEmail.id)
-            .where(ReporterEmail.status == EmailStatus.pending.value)
-            .order_by(ReporterEmail.id)
-            .limit(DISPATCH_BATCH)
-        )
-    )
-    if not ids:
-        return 0
-    if not current_app.config.get("MAIL_SERVER"):
-        _set_status(ids, EmailStatus.skipped)
-        db.session.commit()
-        return 0
-    claimed = list(
-        db.session.scalars(
-            update(ReporterEmail)
-            .where(ReporterEmail.id.in_(ids), ReporterEmail.status == EmailStatus.pending.value)
-            .values(status=EmailStatus.queued.value)
-            .returning(ReporterEmail.id)
-        )
-    )
-    db.session.commit()
-    for message_id in sorted(claimed):
-        try:
-            enqueue(send_reporter_email, message_id)
-        except QueueUnavailable as error:
-            log.warning("reporter email not queued, retried next dispatch: %s", error)
-            _set_status([message_id], EmailStatus.pending)
-            db.session.commit()
-    return len(claimed)
-
-
 def send(message_id: int) -> bool:
     """Send one queued message; a failure puts it back for the next dispatch."""
     message = db.session.get(ReporterEmail, message_id)
@@ -133,33 +94,16 @@ def send(message_id: int) -> bool:
     return True
 
 
+def register_composer(composer: Callable[[ReporterEmail], tuple[str, str]]) -> None:
+    """Say what the emails to reporters say: `composer(message)` -> (subject, body), run in
+    the message's language. The public side registers it (app.public.operations): the plain
+    words for statuses and the masking of personal data are its own."""
+    _COMPOSER["reporter"] = composer
+
+
 def compose(message: ReporterEmail) -> tuple[str, str]:
-    """Subject and body in the active language: status in plain words, the public
-    response if any, the tracking link."""
-    from app.public.labels import PLAIN_STATUS
-    from app.public.operations import mask
-
-    case, data = message.case, message.data or {}
-    base = current_app.config.get("APP_BASE_URL", "").rstrip("/")
-    link = f"{base}/public/cases/{case.code}"
-    status = PLAIN_STATUS.get(data.get("status"), "")
-    if message.kind == RESPONSE:
-        subject = _("[Social Beat] The city answered your report %(code)s", code=case.code)
-        lines = [_("The city published its answer to your report %(code)s:", code=case.code)]
-        lines += ["", mask(data.get("text") or ""), ""]
-    else:
-        subject = _("[Social Beat] News on your report %(code)s", code=case.code)
-        lines = [_("Your report %(code)s has a new status:", code=case.code), "", str(status), ""]
-    lines += [
-        _("Follow it here:"),
-        link,
-        "",
-        _("You receive this because you gave your email address with your report."),
-    ]
-    return subject, "\n".join(lines)
-
-
-def _set_status(ids: list[int], status: EmailStatus) -> None:
-    db.session.execute(
-        update(ReporterEmail).where(ReporterEmail.id.in_(ids)).values(status=status.value)
-    )
+    """Subject and body in the active language, as the registered composer writes them."""
+    composer = _COMPOSER.get("reporter")
+    if composer is None:
+        raise RuntimeError("nothing composes reporter emails: app.public.operations registers it")
+    return composer(message)

@@ -1,32 +1,39 @@
 """Background jobs: the dispatchers (every minute; digests every hour) and the email
-senders (`emails` queue), for users and for reporters."""
+senders (`emails` queue), for users and for reporters.
+
+The top layer of notifications: operations.py and reporter.py write the rows, the
+dispatchers here claim them and queue one send job each.
+"""
 
 import logging
 import smtplib
+from collections import defaultdict
+from datetime import datetime
 
 from flask import current_app
 from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app.extensions import db
-from app.jobs import job, periodic
+from app.jobs import QueueUnavailable, enqueue, job, periodic
 from app.models import utcnow
-from app.notifications import (
-    case_events,  # noqa: F401  (registers the flush listener)
-    mail,
-    reporter,
+from app.notifications import mail, reporter
+from app.notifications.models import (
+    EmailStatus,
+    Notification,
+    NotificationSettings,
+    ReporterEmail,
 )
-from app.notifications.models import EmailStatus, Notification
-from app.notifications.operations import (
-    MAX_EMAIL_ATTEMPTS,
-    dispatch_digests,
-    dispatch_emails,
-    render,
-)
+from app.notifications.operations import MAX_EMAIL_ATTEMPTS, render
 from app.users.models import User
 
 log = logging.getLogger(__name__)
+
+#: Notifications claimed per dispatch; the next minute takes the rest.
+DISPATCH_BATCH = 5000
+#: Reporter messages claimed per dispatch.
+REPORTER_DISPATCH_BATCH = 2000
 
 
 @periodic(interval=60)
@@ -44,7 +51,7 @@ def dispatch_digest_emails() -> int:
 @periodic(interval=60)
 def dispatch_reporter_emails() -> int:
     """Queue the emails to reporters about their cases (status changes, public responses)."""
-    return reporter.dispatch(utcnow())
+    return dispatch_reporter_messages(utcnow())
 
 
 @job(queue="emails", timeout=120)
@@ -106,6 +113,109 @@ def send_plain_email(to: str, subject: str, body: str) -> bool:
         log.warning("email to a citizen failed: %s", error)
         return False
     return True
+
+
+def dispatch_emails(now: datetime | None = None) -> int:
+    """Queue one email per user for the notifications that are due; returns how many users.
+
+    Users in digest mode are left to dispatch_digests. Claiming with UPDATE … WHERE
+    email_status = 'pending' makes a second run, or a concurrent one, find nothing to send.
+    """
+    return _dispatch(now or utcnow(), digest=False)
+
+
+def dispatch_digests(now: datetime | None = None) -> int:
+    """Queue one digest email per user in digest mode, gathering all their notifications
+    not emailed yet; returns how many users. Runs every hour (dispatch_digest_emails)."""
+    return _dispatch(now or utcnow(), digest=True)
+
+
+def _dispatch(now: datetime, *, digest: bool) -> int:
+    digest_users = select(NotificationSettings.user_id).where(NotificationSettings.digest.is_(True))
+    in_digest = Notification.user_id.in_(digest_users)
+    due = (
+        select(Notification.id)
+        .where(
+            Notification.email_status == EmailStatus.pending.value,
+            Notification.deliver_at <= now,
+            in_digest if digest else ~in_digest,
+        )
+        .order_by(Notification.id)
+        .limit(DISPATCH_BATCH)
+    )
+    ids = list(db.session.scalars(due))
+    if not ids:
+        return 0
+    if not current_app.config.get("MAIL_SERVER"):
+        _set_status(ids, EmailStatus.skipped)
+        db.session.commit()
+        return 0
+    claimed = db.session.execute(
+        update(Notification)
+        .where(Notification.id.in_(ids), Notification.email_status == EmailStatus.pending.value)
+        .values(email_status=EmailStatus.queued.value)
+        .returning(Notification.id, Notification.user_id)
+    ).all()
+    db.session.commit()
+    by_user: dict[int, list[int]] = defaultdict(list)
+    for notification_id, user_id in claimed:
+        by_user[user_id].append(notification_id)
+    for user_id, notification_ids in by_user.items():
+        try:
+            enqueue(send_notification_email, user_id, sorted(notification_ids), digest=digest)
+        except QueueUnavailable as error:
+            log.warning("emails not queued, retried next dispatch: %s", error)
+            _set_status(notification_ids, EmailStatus.pending)
+            db.session.commit()
+    return len(by_user)
+
+
+def _set_status(ids: list[int], status: EmailStatus) -> None:
+    db.session.execute(
+        update(Notification).where(Notification.id.in_(ids)).values(email_status=status.value)
+    )
+
+
+def dispatch_reporter_messages(now: datetime | None = None) -> int:
+    """Queue a send job per pending reporter message (reporter.py); returns how many.
+    Without a mail server they are marked skipped."""
+    ids = list(
+        db.session.scalars(
+            select(ReporterEmail.id)
+            .where(ReporterEmail.status == EmailStatus.pending.value)
+            .order_by(ReporterEmail.id)
+            .limit(REPORTER_DISPATCH_BATCH)
+        )
+    )
+    if not ids:
+        return 0
+    if not current_app.config.get("MAIL_SERVER"):
+        _set_reporter_status(ids, EmailStatus.skipped)
+        db.session.commit()
+        return 0
+    claimed = list(
+        db.session.scalars(
+            update(ReporterEmail)
+            .where(ReporterEmail.id.in_(ids), ReporterEmail.status == EmailStatus.pending.value)
+            .values(status=EmailStatus.queued.value)
+            .returning(ReporterEmail.id)
+        )
+    )
+    db.session.commit()
+    for message_id in sorted(claimed):
+        try:
+            enqueue(send_reporter_email, message_id)
+        except QueueUnavailable as error:
+            log.warning("reporter email not queued, retried next dispatch: %s", error)
+            _set_reporter_status([message_id], EmailStatus.pending)
+            db.session.commit()
+    return len(claimed)
+
+
+def _set_reporter_status(ids: list[int], status: EmailStatus) -> None:
+    db.session.execute(
+        update(ReporterEmail).where(ReporterEmail.id.in_(ids)).values(status=status.value)
+    )
 
 
 def _finish(notifications: list[Notification], status: EmailStatus) -> None:

@@ -54,7 +54,7 @@ def settings():
     return render_template(
         "notifications/settings.html",
         kinds=preferences.SWITCHABLE,
-        channels=preferences.CHANNELS,
+        channels=preferences.DELIVERY_CHANNELS,
         current=preferences.settings_of(current_user.id),
     )
 

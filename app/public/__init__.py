@@ -9,3 +9,15 @@ What is public here:
 - counts per unit are aggregates and reveal no case.
 Contact details, author names and handles are never shown.
 """
+
+from flask import Blueprint
+
+
+def blueprints() -> list[Blueprint]:
+    """The portal's `public` blueprint and Open311's `open311`, with their routes; also adds
+    Open311 to the API's document."""
+    from app.api import openapi
+    from app.public import open311, open311_openapi, views
+
+    openapi.add_paths("open311", open311_openapi.open311_paths, rank=10)
+    return [views.bp, open311.bp]

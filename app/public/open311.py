@@ -10,11 +10,11 @@ import math
 from datetime import UTC, datetime, timedelta
 
 from flask import Blueprint, current_app, request, url_for
-from flask_babel import get_locale
 
-from app.cases.codes import normalize_code
 from app.cases.models import CATEGORIES, Case
 from app.cases.workflow import OPEN_STATUSES
+from app.core.codes import normalize_code
+from app.core.formatting import language
 from app.core.validation import DATE_RANGE_MESSAGE, check_text, parse_datetime
 from app.extensions import csrf, db
 from app.models import utcnow
@@ -63,10 +63,6 @@ def _check_jurisdiction() -> None:
     given = request.args.get("jurisdiction_id") or _text("jurisdiction_id")
     if given and given != current_app.config["OPEN311_JURISDICTION_ID"]:
         raise Open311Error(404, "jurisdiction_id not found")
-
-
-def _locale() -> str:
-    return str(get_locale() or "vi")
 
 
 @bp.get(f"/discovery.{FORMAT}")
@@ -118,7 +114,8 @@ def _datetime(name: str) -> datetime | None:
 def _listed(statement) -> list[dict]:
     cases = db.session.scalars(statement.limit(MAX_RESULTS)).all()
     return [
-        fmt_.service_request(operations.to_public(c, with_timeline=False), _locale()) for c in cases
+        fmt_.service_request(operations.to_public(c, with_timeline=False), language())
+        for c in cases
     ]
 
 
@@ -129,7 +126,7 @@ def list_requests(fmt: str):
     if ids:
         found = [operations.find_case(i) for i in ids[:MAX_RESULTS]]
         items = [
-            fmt_.service_request(operations.to_public(case, with_timeline=False), _locale())
+            fmt_.service_request(operations.to_public(case, with_timeline=False), language())
             for case in found
             if isinstance(case, Case)
         ]
@@ -161,7 +158,7 @@ def get_request(request_id: str, fmt: str):
     found = operations.find_case(request_id)
     if not isinstance(found, Case):
         raise Open311Error(404, f"service_request_id {request_id} not found")
-    item = fmt_.service_request(operations.to_public(found, with_timeline=False), _locale())
+    item = fmt_.service_request(operations.to_public(found, with_timeline=False), language())
     return fmt_.render([item], "service_requests", fmt)
 
 

@@ -21,15 +21,18 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app.cases import operations as case_operations
 from app.cases import workflow
-from app.cases.codes import normalize_code
 from app.cases.models import Case, EventKind
-from app.cases.sla_models import ClockState
+from app.cases.sla.models import ClockState
 from app.cases.workflow import Status
 from app.collectors.models import Post
+from app.core.codes import normalize_code
 from app.core.text import fold
+from app.core.validation import is_email_address
 from app.extensions import db
 from app.models import utcnow
+from app.notifications import reporter
 from app.notifications.operations import Rendered, add_notifications, register_renderer
+from app.public.labels import PLAIN_STATUS
 from app.public.models import CitizenFeedback, FeedbackToken
 from app.public.privacy import MaskLabels, mask_personal_data
 
@@ -92,7 +95,7 @@ class PublicCase:
     timeline: list[PublicEvent] = field(default_factory=list)
     #: The case waits for the reporter's answer (only the reporter's link shows the form).
     can_give_feedback: bool = False
-    #: The citizens' photos (app.public.media.Photo), only once the case is public.
+    #: The citizens' photos (app.cases.media.Photo), only once the case is public.
     photos: list = field(default_factory=list)
     #: Photos the case has that are not shown yet, because the case is not public.
     photos_withheld: int = 0
@@ -168,7 +171,7 @@ def to_public(case: Case, *, with_timeline: bool = True) -> PublicCase:
 def _public_photos(case: Case) -> dict:
     """The photos a public page shows (none until the case is public) and how many wait."""
     from app.cases.carries import public_photos
-    from app.public.media import is_public_case
+    from app.cases.media import is_public_case
 
     photos = public_photos(case)
     if is_public_case(case):
@@ -365,7 +368,7 @@ def give_feedback(case: Case, *, is_solved: bool, score: int | None, now=None) -
 def reopen_recipients(case: Case) -> set[int]:
     """The users told of a reopening: the assignee and the supervisors of the case's unit
     (climbing to the parent unit when it has none)."""
-    from app.cases.escalation import _Recipients
+    from app.cases.sla.escalation import _Recipients
 
     users = set(_Recipients().supervisors_of(case.unit_id)) if case.unit_id else set()
     if case.assignee_id is not None:
@@ -410,6 +413,32 @@ def _render_reopened(notification) -> Rendered:
 register_renderer(REOPENED_KIND, _render_reopened)
 
 
+def compose_reporter_email(message) -> tuple[str, str]:
+    """What an email to a reporter (notifications.reporter) says, in the active language:
+    the status in plain words, the public response (masked) if any, the tracking link."""
+    case, data = message.case, message.data or {}
+    base = current_app.config.get("APP_BASE_URL", "").rstrip("/")
+    link = f"{base}/public/cases/{case.code}"
+    status = PLAIN_STATUS.get(data.get("status"), "")
+    if message.kind == reporter.RESPONSE:
+        subject = _("[Social Beat] The city answered your report %(code)s", code=case.code)
+        lines = [_("The city published its answer to your report %(code)s:", code=case.code)]
+        lines += ["", mask(data.get("text") or ""), ""]
+    else:
+        subject = _("[Social Beat] News on your report %(code)s", code=case.code)
+        lines = [_("Your report %(code)s has a new status:", code=case.code), "", str(status), ""]
+    lines += [
+        _("Follow it here:"),
+        link,
+        "",
+        _("You receive this because you gave your email address with your report."),
+    ]
+    return subject, "\n".join(lines)
+
+
+reporter.register_composer(compose_reporter_email)
+
+
 def email_feedback_link(to: str | None, code: str, link: str) -> bool:
     """Queue an email with the tracking code and the feedback link to the reporter's address,
     in the request's language; False when there is no usable address or no mail server."""
@@ -436,14 +465,6 @@ def email_feedback_link(to: str | None, code: str, link: str) -> bool:
         current_app.logger.warning("feedback link email not queued: %s", error)
         return False
     return True
-
-
-def is_email_address(value: str) -> bool:
-    """A plausible single address (no spaces, one @, a dot in the domain, at most 254 chars)."""
-    if not value or len(value) > 254 or any(c.isspace() for c in value):
-        return False
-    local, at, domain = value.rpartition("@")
-    return bool(at and local and "@" not in local and "." in domain.strip("."))
 
 
 def satisfaction_by_unit(since: datetime) -> dict[int, tuple[int, float | None, int]]:

@@ -25,7 +25,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from app.cases.codes import normalize_code
+from app.core.codes import normalize_code
 
 
 @dataclass(frozen=True)

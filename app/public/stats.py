@@ -1,6 +1,6 @@
 """Per-unit transparency figures: counts, on-time rate, median handling time, satisfaction.
 
-The on-time rate is the SLA dashboard's (/sla, cases/dashboard.py) for the public-response
+The on-time rate is the SLA dashboard's (/sla, cases/sla/dashboard.py) for the public-response
 deadline over the same period: the clocks that finished in it, met or missed, and the ones still
 running past their due time, which count as late.
 """
@@ -12,8 +12,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import case as when
 from sqlalchemy import func, select
 
-from app.cases import dashboard
 from app.cases.models import Case
+from app.cases.sla import dashboard
 from app.cases.workflow import OPEN_STATUSES
 from app.extensions import db
 from app.public.operations import satisfaction_by_unit

@@ -2,7 +2,6 @@
 
 import uuid
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from flask import (
     Blueprint,
@@ -19,13 +18,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from app.cases.calendars import HO_CHI_MINH_TIMEZONE
-from app.cases.codes import normalize_code
+from app.cases import media as case_media
 from app.cases.models import CATEGORIES
+from app.core.codes import normalize_code
+from app.core.time import local_midnight
 from app.core.validation import parse_date, positive_int
 from app.extensions import db
 from app.models import utcnow
-from app.public import media as public_media
 from app.public import operations, ratelimit, reports, stats
 from app.public.labels import CLASSIFYING, PLAIN_STATUS, SCORES
 from app.public.photos import PhotoError, store_photo
@@ -143,10 +142,10 @@ def _private(page: str, status: int):
 def _local_day(value: str | None, plus_days: int = 0) -> datetime | None:
     """A YYYY-MM-DD filter as a local midnight; a bad or out-of-range date is ignored."""
     try:
-        day = datetime.combine(parse_date(value or ""), datetime.min.time())
+        day = parse_date(value or "")
     except ValueError:
         return None
-    return (day + timedelta(days=plus_days)).replace(tzinfo=ZoneInfo(HO_CHI_MINH_TIMEZONE))
+    return local_midnight(day + timedelta(days=plus_days))
 
 
 @bp.get("/browse")
@@ -252,7 +251,7 @@ def media(name: str):
 def media_thumb(name: str):
     """A small copy of a citizen's photo, for the same readers as the photo."""
     _photo_allowed(name)
-    path = public_media.thumbnail_path(name, current_app.config["PUBLIC_UPLOAD_DIR"])
+    path = case_media.thumbnail_path(name, current_app.config["PUBLIC_UPLOAD_DIR"])
     if path is None:
         abort(404)
     return _photo_response(path.parent, path.name)
@@ -260,7 +259,7 @@ def media_thumb(name: str):
 
 def _photo_allowed(name: str) -> None:
     """404 for a photo the reader may not see: whether it exists is not told either."""
-    if not public_media.may_see_photo(current_user, name):
+    if not case_media.may_see_photo(current_user, name):
         abort(404)
 
 

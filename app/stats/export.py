@@ -12,16 +12,16 @@ import io
 import re
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from flask import Response, abort
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from app.core.time import HCMC
+
 FORMATS = ("csv", "xlsx")
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 #: (key in each row, column heading shown to people)
 Columns = Sequence[tuple[str, str]]
@@ -39,7 +39,7 @@ def _cell(value):
     without control characters."""
     if isinstance(value, datetime):
         if value.tzinfo is not None:
-            value = value.astimezone(LOCAL_TZ).replace(tzinfo=None)
+            value = value.astimezone(HCMC).replace(tzinfo=None)
         return value
     if value is None or isinstance(value, int | float | date):
         return value

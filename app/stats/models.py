@@ -1,4 +1,4 @@
-"""What statistics and reports keep: stage times, stored reports, schedules, subscriptions, alerts."""
+"""What statistics and reports keep: stored reports, schedules, subscriptions, alerts."""
 
 import enum
 
@@ -10,81 +10,18 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    PrimaryKeyConstraint,
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.core.time import ZONE_NAME
 from app.extensions import db
 from app.models import UTCDateTime, utcnow
 from app.users.models import User
-
-
-class Stage(enum.StrEnum):
-    """A stage of handling, counted from the receipt of the case (or its reopening)."""
-
-    verified = "verified"
-    resolved = "resolved"
-    responded = "responded"
-
-
-STAGES = tuple(Stage)
-
-
-class StageTime(db.Model):
-    """How long one case took to reach one stage in one cycle.
-
-    Written in the same transaction as the timeline event that reached the stage, with the
-    dimensions the statistics group by copied in, so that a month of a million cases is one
-    indexed scan. `stats rebuild` recomputes the rows from the timeline and the SLA clocks.
-    """
-
-    __tablename__ = "stats_stage_times"
-    __table_args__ = (
-        UniqueConstraint("case_id", "cycle", "stage"),
-        # Covering: a month of a stage grouped by any dimension is an index-only scan.
-        Index(
-            "ix_stats_stage_times_stage_stopped_cover",
-            "stage",
-            "stopped_at",
-            postgresql_include=[
-                "unit_id",
-                "category",
-                "source",
-                "ward_id",
-                "former_district_id",
-                "working_seconds",
-                "calendar_seconds",
-                "on_time",
-            ],
-        ),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
-    cycle: Mapped[int] = mapped_column(Integer, default=1)
-    #: A Stage value.
-    stage: Mapped[str] = mapped_column(String(16))
-    #: The receipt of the case, or of its reopening for a later cycle.
-    started_at = mapped_column(UTCDateTime, nullable=False)
-    #: When the stage was reached: the time of the timeline event.
-    stopped_at = mapped_column(UTCDateTime, nullable=False)
-    #: Working time between the two on the case's calendar, waiting excluded.
-    working_seconds: Mapped[int] = mapped_column(Integer)
-    #: Wall-clock time between the two.
-    calendar_seconds: Mapped[int] = mapped_column(Integer)
-    #: The SLA target of the matching clock, if there was one.
-    target_seconds: Mapped[int | None] = mapped_column(Integer)
-    #: Met the SLA (None when no clock measured this stage).
-    on_time: Mapped[bool | None] = mapped_column(Boolean)
-    # The dimensions at the time the stage was reached.
-    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
-    category: Mapped[str] = mapped_column(String(32))
-    source: Mapped[str] = mapped_column(String(32))
-    priority: Mapped[str] = mapped_column(String(2))
-    ward_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
-    former_district_id: Mapped[int | None] = mapped_column(ForeignKey("former_districts.id"))
 
 
 class ReportKind(enum.StrEnum):
@@ -139,7 +76,7 @@ class ReportSchedule(db.Model):
     kind: Mapped[str] = mapped_column(String(20), unique=True)
     #: "HH:MM", local time in `timezone`.
     time_of_day: Mapped[str] = mapped_column(String(5))
-    timezone: Mapped[str] = mapped_column(String(64), default="Asia/Ho_Chi_Minh")
+    timezone: Mapped[str] = mapped_column(String(64), default=ZONE_NAME)
     is_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     #: The local date of the last scheduled run, so each day is made once.
     last_run_on = mapped_column(Date)
@@ -203,4 +140,71 @@ class SpikeAlert(db.Model):
     baseline_mean: Mapped[float] = mapped_column(Float)
     baseline_std: Mapped[float] = mapped_column(Float)
     k: Mapped[float] = mapped_column(Float)
+    created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+
+class PostCountHour(db.Model):
+    """Posts that count in the trends, per UTC hour, dimension and key (app/stats/trends/counting.py
+    says which). Kept by app/stats/trends/hourly.py as posts are stored, triaged and merged, in the
+    same transaction; `flask stats rebuild-hourly` recomputes it from the posts."""
+
+    __tablename__ = "stats_post_counts_hourly"
+    __table_args__ = (PrimaryKeyConstraint("dimension", "hour", "key"),)
+
+    dimension: Mapped[str] = mapped_column(String(16))
+    hour = mapped_column(UTCDateTime, nullable=False)
+    key: Mapped[str] = mapped_column(String(200))
+    count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class PostCountDay(db.Model):
+    """The same counts per local day (app.core.time.ZONE_NAME; `day` is its start in UTC), so that a
+    week of baseline is seven rows per key rather than 168."""
+
+    __tablename__ = "stats_post_counts_daily"
+    __table_args__ = (PrimaryKeyConstraint("dimension", "day", "key"),)
+
+    dimension: Mapped[str] = mapped_column(String(16))
+    day = mapped_column(UTCDateTime, nullable=False)
+    key: Mapped[str] = mapped_column(String(200))
+    count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class PostWords(db.Model):
+    """The keywords of one post's text as read when it was stored (and again when triage read
+    it): `words` is [[key, written form, 1 if a place else 0], …] in reading order. Hot
+    keywords group their topics from a sample of the `terms`, and pick the form to show from
+    the `words`."""
+
+    __tablename__ = "stats_post_words"
+    __table_args__ = (
+        Index("ix_stats_post_words_posted", "posted_at", "post_id"),
+        # A sample of a window: the posts whose id falls in some of 256 buckets.
+        Index("ix_stats_post_words_sample", text("(post_id % 256)"), "posted_at"),
+    )
+
+    post_id: Mapped[int] = mapped_column(
+        ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    #: Copied from the post, so that a sample of a window reads this table alone.
+    posted_at = mapped_column(UTCDateTime, nullable=False)
+    counted: Mapped[bool] = mapped_column(Boolean, default=True)
+    words: Mapped[list] = mapped_column(JSON, default=list)
+    #: The distinct keys of `words` (what the post counts in), and those that are places.
+    terms: Mapped[list] = mapped_column(JSON, default=list)
+    places: Mapped[list] = mapped_column(JSON, default=list)
+
+
+class LexiconEntry(db.Model):
+    """A compound the keywords read as one word, learned from the posts: what underthesea's
+    word segmentation finds in a post written with diacritics (as triage reads it), and pairs
+    of words that keep appearing side by side (`flask stats rebuild-hourly`). The phrases of
+    app/stats/trends/data/phrases_vi.txt come on top."""
+
+    __tablename__ = "stats_lexicon"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phrase: Mapped[str] = mapped_column(String(200), unique=True)
+    #: compound (underthesea) or pair (collocation).
+    source: Mapped[str] = mapped_column(String(16), default="compound")
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)

@@ -1,4 +1,5 @@
-"""The statistics blueprint (/stats). Pages live in handling_views, trend_views and report_views."""
+"""The statistics blueprint (/stats). Pages live in handling/views.py,
+trends/views.py and reports/views.py."""
 
 from flask import Blueprint
 

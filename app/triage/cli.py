@@ -1,7 +1,10 @@
 """flask --app wsgi triage …: train and evaluate the triage classifier.
 
-Output is for operators and stays in English. None of these commands needs the
+Output is for operators and stays in English. Training and evaluating need no
 database.
+
+`flask collect sweep` is defined here too: the sweeper is triage's (app/triage/tasks.py),
+and collectors, below triage, do not import it; the command joins collectors' group.
 """
 
 import json
@@ -9,6 +12,8 @@ from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
+
+from app.collectors.cli import collect_cli
 
 
 @click.group("triage", help="Train and evaluate the triage classifier.")
@@ -220,3 +225,12 @@ def export_labels_command(path):
             handle.write(line + "\n")
             count += 1
     click.echo(f"{count} labelled examples written to {path}")
+
+
+@collect_cli.command("sweep")
+@with_appcontext
+def sweep_command():
+    """Re-enqueue posts that never reached triage."""
+    from app.triage.tasks import sweep_pending_posts
+
+    click.echo(f"re-enqueued {sweep_pending_posts()} posts")

@@ -22,6 +22,7 @@ import numpy as np
 from sqlalchemy import select, text
 
 from app.cases.models import Case
+from app.cases.workflow import UNRESOLVED_STATUSES
 from app.extensions import db
 from app.triage import lexical
 from app.triage.models import CaseSignature
@@ -35,7 +36,8 @@ DEFAULT_WINDOW = timedelta(hours=72)
 #: 16 and 10 problems written afterwards give precision 0.991 / 0.995, recall 0.915 / 0.992.
 DEFAULT_THRESHOLD = 0.18
 PERSISTS_WITHIN = timedelta(days=30)
-OPEN_STATUSES = ("received", "verifying", "in_progress", "waiting")
+#: Cases still unresolved (workflow.UNRESOLVED_STATUSES) take posts while posts about them keep
+#: coming; finished ones (resolved, responded) for PERSISTS_WITHIN after their last change.
 FINISHED_STATUSES = ("resolved", "responded")
 #: Centroids are stored as this header, the float32 values and the case's names (UTF-8,
 #: one a line). Older ones, without it, were the classifier's embedding: such a case is
@@ -252,7 +254,7 @@ class CandidateIndex:
             .where(
                 CaseSignature.category.in_(categories),
                 Case.duplicate_of_id.is_(None),
-                (Case.status.in_(OPEN_STATUSES) & (CaseSignature.last_post_at >= earliest - self.window))
+                (Case.status.in_(UNRESOLVED_STATUSES) & (CaseSignature.last_post_at >= earliest - self.window))
                 | (Case.status.in_(FINISHED_STATUSES) & (Case.updated_at >= earliest - PERSISTS_WITHIN)),
             )
             .order_by(CaseSignature.case_id)
@@ -302,7 +304,7 @@ class CandidateIndex:
             candidate = index.candidates[row]
             if candidate.key in exclude:
                 continue
-            if candidate.status in OPEN_STATUSES:
+            if candidate.status in UNRESOLVED_STATUSES:
                 if candidate.last_post_at < open_since:
                     continue
             elif candidate.status not in FINISHED_STATUSES or candidate.updated_at < finished_since:
@@ -331,7 +333,7 @@ class CandidateIndex:
         """Add the case the post opens; its signature starts empty and takes the post."""
         candidate = Candidate(
             key=key, category=post.category, ward_codes=tuple(post.ward_codes),
-            former_district_code=post.former_district_code, status=OPEN_STATUSES[0],
+            former_district_code=post.former_district_code, status=UNRESOLVED_STATUSES[0],
             updated_at=now, last_post_at=post.posted_at, post_count=0, sources={}, reach=0,
             model_version=model_version, centroid=np.zeros(lexical.DIMENSIONS, np.float32), new=True,
         )  # fmt: skip

@@ -19,8 +19,9 @@ opened from collected posts; its triage event also carries `origin` "citizen_rep
 
 from datetime import datetime
 
-from app.cases.models import CATEGORIES, Case
+from app.cases.models import Case
 from app.collectors.models import Post
+from app.core.vocabulary import CATEGORIES
 from app.extensions import db
 from app.models import utcnow
 from app.triage.intake import Batch

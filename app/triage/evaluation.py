@@ -19,9 +19,10 @@ variant is also scored per source. Pure Python: no Flask, no database.
 
 from collections import defaultdict
 
+from app.core.vocabulary import CATEGORIES
 from app.triage.model.evaluate import blended_report, evaluate_examples, head_probabilities
 from app.triage.model.inference import head_weights
-from app.triage.model.labels import CATEGORIES, RELEVANCE, Example
+from app.triage.model.labels import RELEVANCE, Example
 from app.triage.model.metrics import binary_report, classification_report
 from app.triage.pipeline import outside_reason, place_of
 

@@ -53,14 +53,14 @@ from app.triage.gazetteer_index import (
     Street,
     phrase_key,
 )
-from app.triage.places_data import (
+from app.triage.textnorm import NormalizedText, Token, fold, normalize
+from app.units.hcmc import (
     CurrentUnit,
     FormerDistrict,
     FormerWard,
     former_districts,
     load_hcmc_units,
 )
-from app.triage.textnorm import NormalizedText, Token, fold, normalize
 
 #: Words that may sit between a ward and its district: "phường 12 thuộc quận Gò Vấp".
 _LINK_WORDS = frozenset({"thuoc", "o", "tai"})

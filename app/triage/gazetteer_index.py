@@ -3,7 +3,7 @@ and the places outside it.
 
 Each phrase is a space-joined run of folded tokens ("quan go vap"), as
 `textnorm.normalize` produces them, and maps to the `Entry`s it may mean. The
-administrative names come from `places_data`; what is written here is only *how*
+administrative names come from `app.units.hcmc`; what is written here is only *how*
 Vietnamese names a level ("phường", "P.", "Q", "District", "TP"), never which
 places exist. Streets come from `data/streets.json` (built by
 scripts/build_streets.py), landmarks from `data/landmarks.json` and the places
@@ -17,7 +17,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from app.triage.places_data import (
+from app.triage.syllables import split_syllables
+from app.triage.textnorm import clean, fold, normalize
+from app.units.hcmc import (
     CurrentUnit,
     FormerDistrict,
     FormerWard,
@@ -29,8 +31,6 @@ from app.triage.places_data import (
     other_provinces,
     province_units,
 )
-from app.triage.syllables import split_syllables
-from app.triage.textnorm import clean, fold, normalize
 
 CURRENT, FORMER_WARD, DISTRICT, OTHER_PROVINCE, LEVEL, CITY = (
     "current", "former_ward", "district", "other_province", "level", "city",
@@ -218,7 +218,7 @@ class Index:
         )
 
     def build(self) -> "Index":
-        """Fill the index from `places_data`; returns self."""
+        """Fill the index from `app.units.hcmc`; returns self."""
         units, districts, wards = load_hcmc_units(), former_districts(), former_wards()
         for name in (
             [u.short_name for u in units]

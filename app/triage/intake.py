@@ -4,23 +4,29 @@ The triage job links a whole batch of posts in one go (`Batch`): it takes the
 clustering locks of the batch's categories once, in a fixed order, reads the
 cases the posts may join in one query, and sends the cases, timeline events,
 SLA clocks and signatures it writes in a few flushes rather than a few per
-post. Every change to a case is written with its timeline event in the same
+post. Every change to a case goes through the cases' service layer
+(`app.cases.intake_ops`), which writes it with its timeline event in the same
 transaction. A single post (an analyst's review decision) is a batch of one.
+
+On a merge of cases, `move_mentions` (a hook registered with `app.cases.hooks`) moves
+the duplicate's posts and drops its clustering signature.
 """
 
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from app.cases import operations
-from app.cases.clocks import SlaSettings
-from app.cases.models import Case, EventKind
+from app.cases import intake_ops
+from app.cases.hooks import register_merge_hook
+from app.cases.models import Case
+from app.cases.sla.clocks import SlaSettings
 from app.collectors.models import Post
 from app.extensions import db
 from app.triage import clustering
+from app.triage.hooks import run_readings_hooks
 from app.triage.models import CaseSignature
 from app.triage.pipeline import (
     LOW_CONFIDENCE_REASON,
@@ -31,7 +37,6 @@ from app.triage.routing import Router
 from app.triage.signals import assess
 from app.units.models import LOCAL_KINDS, FormerDistrict, Unit
 
-PRIORITY_ORDER = ("P1", "P2", "P3", "P4")
 TITLE_LENGTH = 140
 #: Mentions counted for "spreading fast" (signals.assess).
 MENTIONS_PERIOD = timedelta(hours=1)
@@ -314,11 +319,11 @@ class Batch:
         if not parts:
             parts.append("no change suggested")
         reasons = [r for r in analysis.reasons if r != LOW_CONFIDENCE_REASON]
-        operations.record_event(
-            case, EventKind.triage, None, body="; ".join(parts + reasons),
-            data={"post_id": post.id, "model_version": analysis.model_version,
-                  "confidence": analysis.confidence, "suggestion": suggestion},
-            at=self.now,
+        intake_ops.note_suggestion(
+            case, "; ".join(parts + reasons),
+            {"post_id": post.id, "model_version": analysis.model_version,
+             "confidence": analysis.confidence, "suggestion": suggestion},
+            now=self.now,
         )  # fmt: skip
         scores = analysis.category_scores or {}
         self.record(post, {
@@ -366,44 +371,31 @@ class Batch:
         title = (
             text if len(text) <= TITLE_LENGTH else text[: TITLE_LENGTH - 1].rsplit(" ", 1)[0] + "…"
         )
-        with db.session.no_autoflush:
-            case = operations.open_case_for_post(
-                {
-                    "title": title,
-                    "description": post.text,
-                    "category": features.category,
-                    "priority": analysis.priority or "P3",
-                    "ward": ward.code if ward else None,
-                    "source": post.source.split(":", 1)[0],
-                },
-                unit=decision.unit,
-                former_district=district,
-                needs_verification="needs_verification" in analysis.flags,
-                first_seen_at=post.posted_at,
-                now=self.now,
-                ward=ward,
-                sla_settings=self.sla,
-                flush=False,
-            )
+        return intake_ops.open_case(
+            {
+                "title": title,
+                "description": post.text,
+                "category": features.category,
+                "priority": analysis.priority or "P3",
+                "ward": ward.code if ward else None,
+                "source": post.source.split(":", 1)[0],
+            },
+            unit=decision.unit,
+            now=self.now,
+            first_seen_at=post.posted_at,
+            reasons="; ".join(analysis.reasons),
+            details={"post_id": post.id, "model_version": analysis.model_version,
+                     "confidence": analysis.confidence,
+                     **({"origin": self.origin} if self.origin else {})},
+            routing_reason=decision.reason,
+            rule_id=decision.rule_id,
+            former_district=district,
+            needs_verification="needs_verification" in analysis.flags,
+            ward=ward,
+            sla_settings=self.sla,
             # A case opened from a citizen's report answers to the code the citizen was given.
-            if (
-                post.tracking_code
-                and db.session.scalar(select(Case.id).where(Case.code == post.tracking_code))
-                is None
-            ):
-                case.code = post.tracking_code
-                operations.refresh_search_text(case)
-        operations.record_event(
-            case, EventKind.triage, None, body="; ".join(analysis.reasons),
-            data={"post_id": post.id, "model_version": analysis.model_version, "confidence": analysis.confidence,
-                  **({"origin": self.origin} if self.origin else {})},
-            at=self.now,
+            code=post.tracking_code,
         )  # fmt: skip
-        operations.record_event(
-            case, EventKind.routed, None, to_value=decision.unit.code, body=decision.reason,
-            data={"rule_id": decision.rule_id}, at=self.now,
-        )  # fmt: skip
-        return case
 
     def _add_mention(
         self, case: Case, post: Post, match: clustering.Match, mentions_before: int
@@ -412,29 +404,14 @@ class Batch:
 
         `mentions_before`: the case's mentions in the last hour before this post.
         """
-        now = self.now
-        case.mention_count += 1
-        case.first_seen_at = min(case.first_seen_at, post.posted_at)
-        case.last_seen_at = max(case.last_seen_at, post.posted_at)
-        case.updated_at = now
-        similarity = round(match.similarity, 3)
-        if match.persists:
-            operations.record_event(
-                case, EventKind.problem_persists, None, body=post.text[:2000],
-                data={"post_id": post.id, "similarity": similarity}, at=now,
-            )  # fmt: skip
-            return
-        operations.record_event(
-            case, EventKind.triage, None, body=f"new mention from {post.source} (similarity {match.similarity:.2f})",
-            data={"post_id": post.id, "similarity": similarity}, at=now,
+        intake_ops.add_mention(
+            case, post_id=post.id, source=post.source, text=post.text, seen_at=post.posted_at,
+            similarity=match.similarity, persists=match.persists, now=self.now,
         )  # fmt: skip
+        if match.persists:
+            return
         signals = assess(post.text, case.category, mentions_last_hour=mentions_before + 1)
-        if PRIORITY_ORDER.index(signals.priority) < PRIORITY_ORDER.index(case.priority):
-            operations.record_event(
-                case, EventKind.updated, None, from_value=case.priority, to_value=signals.priority,
-                body="; ".join(signals.reasons), data={"field": "priority"}, at=now,
-            )  # fmt: skip
-            case.priority = signals.priority
+        intake_ops.raise_priority(case, signals.priority, "; ".join(signals.reasons), now=self.now)
 
     # -- writing, once per batch --------------------------------------------------------
 
@@ -499,6 +476,7 @@ class Batch:
         """Each post's columns in one executemany per set of columns, then the same on the objects."""
         table = Post.__table__
         rows = [{"post_id": post.id, **values} for post, values in self._records.items()]
+        run_readings_hooks(self._records)  # the trends' counts, before the rows change
         for keys, group in _by_keys(rows):
             statement = table.update().where(table.c.id == bindparam("post_id"))
             db.session.execute(
@@ -520,3 +498,11 @@ def _by_keys(rows: list[dict]):
     for row in rows:
         groups.setdefault(tuple(sorted(row)), []).append(row)
     return groups.items()
+
+
+@register_merge_hook
+def move_mentions(duplicate: Case, into: Case) -> None:
+    """On a merge (`cases.moves.merge`): the duplicate's posts become mentions of the
+    case kept, and clustering forgets the duplicate."""
+    db.session.execute(update(Post).where(Post.case_id == duplicate.id).values(case_id=into.id))
+    db.session.execute(delete(CaseSignature).where(CaseSignature.case_id == duplicate.id))

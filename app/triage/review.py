@@ -12,8 +12,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from app.cases.models import CATEGORIES
 from app.collectors.models import Post
+from app.core.vocabulary import CATEGORIES
 from app.extensions import db
 from app.models import utcnow
 from app.triage.intake import link_to_case

@@ -8,26 +8,39 @@ LINK_BATCH posts, each locked, linked and committed together, so a worker that
 dies loses at most the batch in hand, which the sweeper hands out again. A
 batch is linked to cases in one go; if that fails, it is redone post by post,
 so one bad post fails alone.
+
+Batching never holds a post back: collectors enqueue a job as soon as their
+posts are committed, however few (a lone citizen report is a job of one), and a
+worker starts it at once. What makes the batches is the worker side: a job run
+by a worker first takes the triage jobs already waiting behind it in its queue,
+up to MODEL_BATCH posts in all (`_take_waiting`), so that under load one fork,
+one model call and a few commits serve what arrived while the worker was busy,
+and with nothing waiting a job of one post runs alone.
 """
 
 import logging
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import load_only
 
+from app.collectors.hooks import register_new_posts_hook
 from app.collectors.models import Post, TriageStatus
 from app.collectors.operations import scopes_of
 from app.extensions import db
-from app.jobs import job, redis_connection
+from app.jobs import QueueUnavailable, enqueue, job, periodic, redis_connection
 from app.models import utcnow
 from app.triage.model.store import ModelUnavailable
 
 log = logging.getLogger(__name__)
 
-#: Posts handed to one job (collectors enqueue them in chunks of this size).
+#: Posts handed to one job (`enqueue_triage` enqueues them in chunks of this size).
 JOB_SIZE = 256
+#: A queued post not done after this long is assumed lost with its worker.
+STALE_QUEUED_AFTER = timedelta(minutes=15)
+#: How many times the sweeper hands out a post whose triage failed.
+MAX_TRIAGE_ATTEMPTS = 5
 #: Posts analysed per model call.
 MODEL_BATCH = 256
 #: Posts locked, linked to cases and committed together.
@@ -79,12 +92,120 @@ def triage_posts(post_ids: list[int], now: datetime | None = None) -> dict:
     (and postponed: no model could be loaded at all, the posts stay pending).
 
     `now`: when the triage happens (default: the clock); the demo replays past days with it.
+    Run by a worker, the job also triages the posts of the triage jobs waiting behind it
+    (counted in "joined": how many jobs it took), up to MODEL_BATCH posts in all.
     """
     counts = {"done": 0, "skipped": 0, "failed": 0}
+    if now is None:
+        joined, taken = _take_waiting(MODEL_BATCH - len(post_ids))
+        if joined:
+            post_ids, counts["joined"] = list(post_ids) + taken, joined
     for start in range(0, len(post_ids), MODEL_BATCH):
         for key, value in _triage_chunk(post_ids[start : start + MODEL_BATCH], now).items():
             counts[key] = counts.get(key, 0) + value  # "postponed": no model could be loaded
     return counts
+
+
+@register_new_posts_hook
+def enqueue_triage(post_ids: list[int]) -> bool:
+    """Hand posts to triage after their commit. False when the queue is unreachable (they stay pending).
+
+    Collectors call it for the posts they store (through `collectors.hooks`, where it is
+    registered at import: create_app imports this module)."""
+    if not post_ids:
+        return True
+    try:
+        for start in range(0, len(post_ids), JOB_SIZE):
+            chunk = post_ids[start : start + JOB_SIZE]
+            mark_queued(chunk)
+            enqueue(triage_posts, chunk)
+    except QueueUnavailable as error:
+        log.warning("triage not enqueued, posts stay pending for the sweeper: %s", error)
+        db.session.rollback()
+        db.session.execute(
+            update(Post)
+            .where(Post.id.in_(post_ids), Post.triage_status == TriageStatus.queued.value)
+            .values(triage_status=TriageStatus.pending.value)
+        )
+        db.session.commit()
+        return False
+    return True
+
+
+def mark_queued(post_ids: list[int]) -> None:
+    db.session.execute(
+        update(Post)
+        .where(Post.id.in_(post_ids), Post.triage_status != TriageStatus.done.value)
+        .values(triage_status=TriageStatus.queued.value, triage_enqueued_at=utcnow())
+    )
+    db.session.commit()
+
+
+@periodic(interval=300)
+def sweep_pending_posts(limit: int = 5000) -> int:
+    """Re-enqueue posts that never reached triage or whose worker died; returns how many."""
+    now = utcnow()
+    statement = (
+        select(Post.id)
+        .where(
+            or_(
+                Post.triage_status == TriageStatus.pending.value,
+                (Post.triage_status == TriageStatus.queued.value)
+                & (Post.triage_enqueued_at < now - STALE_QUEUED_AFTER),
+                (Post.triage_status == TriageStatus.failed.value)
+                & (Post.triage_attempts < MAX_TRIAGE_ATTEMPTS),
+            )
+        )
+        .order_by(Post.id)
+        .limit(limit)
+    )
+    post_ids = list(db.session.scalars(statement))
+    if post_ids:
+        enqueue_triage(post_ids)
+        log.info("sweeper re-enqueued %d posts for triage", len(post_ids))
+    return len(post_ids)
+
+
+#: How far down its queue a job looks for waiting triage jobs to take.
+LOOK_AHEAD = 100
+
+
+def _take_waiting(room: int) -> tuple[int, list[int]]:
+    """Take triage jobs waiting in the running job's queue, up to `room` posts in all:
+    (how many jobs, their post ids). Nothing outside an RQ worker.
+
+    Each job is taken off the queue with one atomic LREM, so a job that another
+    worker dequeued at the same moment stays that worker's, and a job is never run
+    twice; a taken job is deleted. Its posts are `queued` already: should this worker
+    die, the sweeper hands them out again like the job's own.
+    """
+    from rq import Queue, get_current_job
+    from rq.job import Job
+
+    current = get_current_job()
+    if current is None or room <= 0:
+        return 0, []
+    connection = current.connection
+    queue = Queue(current.origin, connection=connection)
+    waiting = [job_id for job_id in queue.get_job_ids(0, LOOK_AHEAD) if job_id != current.id]
+    joined, taken = 0, []
+    for waiting_job in Job.fetch_many(waiting, connection=connection):
+        if waiting_job is None or waiting_job.func_name != current.func_name:
+            continue
+        try:
+            args, kwargs = waiting_job.args, waiting_job.kwargs
+        except Exception:  # a job that cannot be read is left to run (and fail) by itself
+            continue
+        if kwargs or len(args) != 1 or len(args[0]) > room - len(taken):
+            continue  # `now` given, or too big to join: it runs by itself
+        if connection.lrem(queue.key, 1, waiting_job.id) != 1:
+            continue  # another worker dequeued it meanwhile
+        waiting_job.delete(remove_from_queue=False)
+        joined += 1
+        taken.extend(args[0])
+        if len(taken) >= room:
+            break
+    return joined, taken
 
 
 def _triage_chunk(post_ids: list[int], now: datetime | None = None) -> dict:

@@ -6,11 +6,11 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from app.cases.carries import contact_of
-from app.cases.models import CATEGORIES
+from app.cases.media import photos_of
 from app.collectors.models import Post
 from app.core.validation import positive_int, whole_number
+from app.core.vocabulary import CATEGORIES
 from app.extensions import db
-from app.public.media import photos_of
 from app.triage import rule_admin
 from app.triage.models import RoutingRule
 from app.triage.reasons import localise

@@ -57,7 +57,7 @@ def load_hcmc(progress: Callable[[str], None] = lambda message: None) -> dict[st
     progress(f"city units: {len(city)}")
 
     districts = {d.code: d for d in db.session.scalars(select(FormerDistrict))}
-    for data in hcmc.former_districts().values():
+    for data in hcmc.former_districts():
         district = districts.get(data.code)
         if district is None:
             district = FormerDistrict(code=data.code)
@@ -69,22 +69,22 @@ def load_hcmc(progress: Callable[[str], None] = lambda message: None) -> dict[st
     progress(f"former districts: {len(districts)}")
 
     root = units[CITY_ROOT_CODE]
-    local = hcmc.current_units()
+    local = hcmc.load_hcmc_units()
     for data in local:
         unit, is_new = _upsert_unit(
             units,
             data.code,
-            kind=data.kind,
+            kind=data.type,
             name_vi=data.name,
             name_en=data.name_en,
             parent_id=root.id,
-            latitude=data.latitude,
-            longitude=data.longitude,
+            latitude=data.lat,
+            longitude=data.lon,
             area_km2=data.area_km2,
             sort_order=1,
         )
         created += is_new
-        wanted = sorted(data.former_district_codes)
+        wanted = sorted(district.code for district in data.former_districts)
         if sorted(d.code for d in unit.former_districts) != wanted:
             unit.former_districts = [districts[code] for code in wanted]
     progress(f"wards, communes and special zone: {len(local)}")

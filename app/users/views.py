@@ -74,6 +74,3 @@ def logout():
     logout_user()
     flash(_("You have signed out."), "info")
     return redirect(url_for("auth.login"))
-
-
-from app.users import admin_views as _admin_views  # noqa: E402, F401  (routes on this blueprint)

@@ -10,10 +10,10 @@ import pytest
 from flask import url_for
 
 from app.cases import operations
-from app.cases.policies import load_default_sla
-from app.cases.sla_models import SlaCalendar, SlaPolicy
+from app.cases.sla.models import SlaCalendar, SlaPolicy
+from app.cases.sla.policies import load_default_sla
 from app.extensions import db
-from app.stats import reports
+from app.stats.reports import making
 from tests.conftest import TEST_PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -89,7 +89,7 @@ def some_data(app, create_user):
         },
     )
     admin = create_user("admin", unit_code="UBND-TP", full_name="Quản Trị")
-    report = reports.generate("evening_report", user=admin)
+    report = making.generate("evening_report", user=admin)
     policy = db.session.scalar(db.select(SlaPolicy).order_by(SlaPolicy.id))
     calendar = db.session.scalar(db.select(SlaCalendar).order_by(SlaCalendar.id))
     with app.test_request_context():

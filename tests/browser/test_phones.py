@@ -12,12 +12,12 @@ from datetime import timedelta
 import pytest
 from flask import url_for
 
-from app.cases import operations
-from app.cases.sla_models import SlaCalendar, SlaPolicy
+from app.cases import comments, operations
+from app.cases.sla.models import SlaCalendar, SlaPolicy
 from app.collectors.models import Post
 from app.extensions import db
 from app.models import utcnow
-from app.stats import reports
+from app.stats.reports import making
 from tests.browser.test_csp import _sign_in
 from tests.stats.handling_dataset import build
 
@@ -105,7 +105,7 @@ def seeded(app, create_user):
     )
     operations.assign(case, assignee, admin, version=case.version)
     operations.transition(case, "verifying", admin, version=case.version)
-    operations.add_comment(case, admin, "Đã liên hệ " + LONG_EMAIL, is_public=False)
+    comments.add_comment(case, admin, "Đã liên hệ " + LONG_EMAIL, is_public=False)
     now = utcnow()
     db.session.add(
         Post(
@@ -121,7 +121,7 @@ def seeded(app, create_user):
         )
     )
     db.session.commit()
-    report = reports.generate("evening_report", user=admin)
+    report = making.generate("evening_report", user=admin)
     policy = db.session.scalar(db.select(SlaPolicy).order_by(SlaPolicy.id))
     calendar = db.session.scalar(db.select(SlaCalendar).order_by(SlaCalendar.id))
     with app.test_request_context():

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.browser
 @pytest.fixture(autouse=True)
 def _sla_defaults(app_context):
     """The shipped SLA policies (other tests truncate them): cases get their clocks."""
-    from app.cases.policies import load_default_sla
+    from app.cases.sla.policies import load_default_sla
 
     load_default_sla()
 

@@ -45,7 +45,7 @@ def _sla_defaults(request):
     """Cases get the shipped SLA policies, as after `db upgrade` (tests truncate them)."""
     if "app_context" in request.fixturenames:
         request.getfixturevalue("app_context")
-        from app.cases.policies import load_default_sla
+        from app.cases.sla.policies import load_default_sla
 
         load_default_sla()
     yield

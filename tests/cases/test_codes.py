@@ -1,4 +1,4 @@
-from app.cases.codes import new_code, normalize_code
+from app.core.codes import new_code, normalize_code
 
 
 def test_codes_are_unique_and_well_formed():

@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from app.cases import operations
+from app.cases import comments, operations
 from app.cases.models import Case
 from app.cases.operations import CaseError
 from app.extensions import db
@@ -149,7 +149,7 @@ def test_a_rejected_note_stays_hidden_and_the_reason_is_on_the_timeline(
     app, client, login, approval_unit
 ):
     _, officer, supervisor, case = approval_unit
-    note = operations.add_comment(case, officer, NOTE, is_public=True)
+    note = comments.add_comment(case, officer, NOTE, is_public=True)
     login(supervisor)
     page = client.get(f"/cases/{case.id}").get_data(as_text=True)
     url = f"/cases/{case.id}/notes/{note.id}/approval"
@@ -160,7 +160,7 @@ def test_a_rejected_note_stays_hidden_and_the_reason_is_on_the_timeline(
         follow_redirects=True,
     )
     assert NOTE in without_reason.get_data(as_text=True)
-    assert len(operations.held_notes(db.session.get(Case, case.id))) == 1
+    assert len(comments.held_notes(db.session.get(Case, case.id))) == 1
 
     answer = client.post(
         url,
@@ -243,14 +243,14 @@ def test_a_response_from_a_template_is_held_like_any_response(client, login, app
 
 def test_the_rule_lives_in_the_service_layer(approval_unit):
     _, officer, supervisor, case = approval_unit
-    note = operations.add_comment(case, officer, NOTE, is_public=True)
-    assert operations.is_held(note) and not note.is_public
-    assert operations.held_notes(case) == [note]
+    note = comments.add_comment(case, officer, NOTE, is_public=True)
+    assert comments.is_held(note) and not note.is_public
+    assert comments.held_notes(case) == [note]
     with pytest.raises(CaseError) as refused:
-        operations.approve_note(case, officer, note.id, version=case.version)
+        comments.approve_note(case, officer, note.id, version=case.version)
     assert refused.value.status == 403
 
-    published = operations.approve_note(case, supervisor, note.id, version=case.version)
+    published = comments.approve_note(case, supervisor, note.id, version=case.version)
 
     assert (published.kind, published.is_public, published.body) == ("public_reply", True, NOTE)
-    assert operations.held_notes(case) == []
+    assert comments.held_notes(case) == []

@@ -5,7 +5,7 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
 from app.cases import bulk as case_bulk
-from app.cases import operations, queries
+from app.cases import moves, operations, queries
 from app.cases.models import Case, CaseEvent
 from app.cases.operations import CaseError
 from app.extensions import db
@@ -142,7 +142,7 @@ def test_transfer_moves_the_case_to_the_other_units_queue(create_case, create_us
     ward_officer = create_user("officer", unit_code="27478")
     case = create_case("in_progress", actor=officer)
 
-    operations.transfer(
+    moves.transfer(
         case, unit_by_code("27478"), officer, "Địa bàn phường quản lý", version=case.version
     )
 
@@ -159,7 +159,7 @@ def test_transfer_needs_a_reason(create_case, create_user, unit_by_code):
     case = create_case("in_progress", actor=officer)
 
     with pytest.raises(CaseError) as error:
-        operations.transfer(case, unit_by_code("27478"), officer, " ", version=case.version)
+        moves.transfer(case, unit_by_code("27478"), officer, " ", version=case.version)
 
     assert error.value.code == "reason_required"
 
@@ -171,7 +171,7 @@ def test_merging_rejects_the_duplicate_and_moves_its_mentions(create_case, creat
     duplicate.mention_count = 4
     db.session.commit()
 
-    operations.merge(duplicate, keep, officer, version=duplicate.version)
+    moves.merge(duplicate, keep, officer, version=duplicate.version)
 
     assert duplicate.status == "rejected"
     assert duplicate.reject_reason == "duplicate"
@@ -205,7 +205,7 @@ def test_merging_moves_the_duplicates_posts(create_case, create_user):
         post.case_id = duplicate.id
     db.session.commit()
 
-    operations.merge(duplicate, keep, officer, version=duplicate.version)
+    moves.merge(duplicate, keep, officer, version=duplicate.version)
 
     assert {p.case_id for p in db.session.scalars(select(Post))} == {keep.id}
 
@@ -271,7 +271,7 @@ def test_a_misrouted_case_is_transferred_before_it_is_verified_and_started(
     officer = create_user("officer")
     case = create_case(status, actor=officer)
 
-    operations.transfer(case, unit_by_code("27478"), officer, "Sai địa bàn", version=case.version)
+    moves.transfer(case, unit_by_code("27478"), officer, "Sai địa bàn", version=case.version)
 
     db.session.expire_all()
     case = db.session.get(Case, case.id)
@@ -284,7 +284,7 @@ def test_a_resolved_case_is_not_transferred(create_case, create_user, unit_by_co
     case = create_case("resolved", actor=officer)
 
     with pytest.raises(CaseError) as error:
-        operations.transfer(case, unit_by_code("27478"), officer, "Sai", version=case.version)
+        moves.transfer(case, unit_by_code("27478"), officer, "Sai", version=case.version)
 
     assert (error.value.status, error.value.code) == (409, "illegal_transition")
 

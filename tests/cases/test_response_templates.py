@@ -3,9 +3,9 @@
 import html
 from zoneinfo import ZoneInfo
 
-from app.cases.demo import TEMPLATES, load_default_templates
 from app.cases.models import CATEGORIES, ResponseTemplate
 from app.cases.response_text import fill
+from app.demo.cases import TEMPLATES, load_default_templates
 from app.extensions import db
 
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")

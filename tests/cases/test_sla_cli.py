@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from app.cases import calendar_store
+from app.cases.sla import store as calendar_store
 
 
 @pytest.mark.parametrize(

@@ -5,10 +5,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from app.cases import operations
+from app.cases import moves, operations
 from app.cases.operations import CaseError
-from app.cases.policies import delete_policy, move_policy, ordered_policies, save_policy
-from app.cases.sla import add_working_time, default_calendar
+from app.cases.sla.calendars import default_calendar
+from app.cases.sla.maths import add_working_time
+from app.cases.sla.policies import delete_policy, move_policy, ordered_policies, save_policy
 
 HCMC = ZoneInfo("Asia/Ho_Chi_Minh")
 #: Monday 7 December 2026, 08:00 in Ho Chi Minh City: an ordinary working day.
@@ -191,7 +192,7 @@ def test_a_transfer_keeps_the_deadlines(open_case, move, unit_by_code, admin):
     move(case, "in_progress", local(7, 10))
     due = clock(case, "resolve").due_at
 
-    operations.transfer(
+    moves.transfer(
         case, unit_by_code("27478"), admin, "Thuộc thẩm quyền phường", version=case.version
     )
 

@@ -8,17 +8,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.cases.sla import (
-    Calendar,
+from app.cases.sla.calendars import Calendar, MakeUpDay, default_calendar, to_local_iso
+from app.cases.sla.maths import (
     ClockState,
-    MakeUpDay,
     add_working_time,
-    default_calendar,
     due_at,
     elapsed_seconds,
     evaluate_clock,
     remaining_seconds,
-    to_local_iso,
     warn_at,
     working_seconds_between,
 )

@@ -1,4 +1,8 @@
-"""Changing a policy or a calendar recomputes the clocks still running, not the finished ones."""
+"""Changing a policy or a calendar recomputes the clocks still running, not the finished ones.
+
+The admin saves (policies, calendar_store) only commit; whoever saves schedules the recompute
+with tasks.schedule_recompute, as the admin pages do.
+"""
 
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -6,9 +10,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from rq import Queue, SimpleWorker
 
-from app.cases import calendar_store, operations
-from app.cases.policies import ordered_policies, save_policy
-from app.cases.sla_models import SlaCalendar
+from app.cases import operations
+from app.cases.sla import store as calendar_store
+from app.cases.sla.models import SlaCalendar
+from app.cases.sla.policies import ordered_policies, save_policy
+from app.cases.sla.tasks import schedule_recompute
 from app.extensions import db
 
 HCMC = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -60,6 +66,7 @@ def test_editing_a_policy_recomputes_running_clocks(p3_case, inline_jobs):
     p3, form = _p3_form(resolve_minutes=str(3 * 480), verify_minutes="60")
 
     save_policy(p3, form)
+    schedule_recompute(rematch=True)
 
     after = _dues(p3_case)
     assert after["resolve"] == (local(10, 8), "running")  # 3 working days, not 5
@@ -74,6 +81,7 @@ def test_a_policy_change_lifts_a_warning_that_no_longer_applies(p3_case, inline_
     p3, form = _p3_form(resolve_minutes=str(50 * 480))
 
     save_policy(p3, form)
+    schedule_recompute(rematch=True)
 
     db.session.refresh(resolve)
     assert resolve.warned_at is None
@@ -84,6 +92,7 @@ def test_a_day_off_moves_running_clocks_through_the_job_queue(app, p3_case, admi
     before = _dues(p3_case)
 
     calendar_store.add_day(calendar, date(2026, 12, 9), "day_off", "Nghỉ đột xuất", admin)
+    schedule_recompute(calendar_ids=[calendar.id])
     connection = app.extensions["socialbeat_redis"]
     assert Queue("default", connection=connection).count == 1
     SimpleWorker([Queue("default", connection=connection)], connection=connection).work(burst=True)
@@ -99,6 +108,7 @@ def test_a_make_up_day_brings_running_clocks_forward(p3_case, admin, inline_jobs
     calendar = db.session.scalar(db.select(SlaCalendar).where(SlaCalendar.name == "default"))
 
     calendar_store.add_day(calendar, date(2026, 12, 12), "make_up", "Làm bù", admin)
+    schedule_recompute(calendar_ids=[calendar.id])
 
     # Five working days from Monday 08:00 end half an hour into that Saturday.
     assert _dues(p3_case)["resolve"] == (local(12, 8), "running")
@@ -116,6 +126,7 @@ def test_changing_working_hours_recomputes(p3_case, inline_jobs):
         holiday_country="VN",
         weekly=weekly,
     )
+    schedule_recompute(calendar_ids=[calendar.id])
 
     # Saturdays now count, so five working days end on Saturday 12 December 08:00.
     assert _dues(p3_case)["resolve"] == (local(12, 8), "running")

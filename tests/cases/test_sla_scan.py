@@ -10,9 +10,9 @@ import time_machine
 from rq import Queue, SimpleWorker
 
 from app.cases import operations
-from app.cases.escalation import scan
 from app.cases.models import CaseEvent
-from app.cases.tasks import scan_sla_clocks
+from app.cases.sla.escalation import scan
+from app.cases.sla.tasks import scan_sla_clocks
 from app.extensions import db
 from app.notifications.models import Notification
 from app.notifications.tasks import dispatch_notification_emails

@@ -9,7 +9,7 @@ import pytest
 import time_machine
 
 from app.cases import operations
-from app.cases.sla_models import SlaCalendar, SlaCalendarDay, SlaPolicy
+from app.cases.sla.models import SlaCalendar, SlaCalendarDay, SlaPolicy
 from app.extensions import db
 from app.models import utcnow
 
@@ -205,6 +205,25 @@ def test_admin_adds_a_day_off_to_the_calendar(client, login, admin, inline_jobs)
         calendar.id,
         "2026-12-31",
     )
+
+
+def test_a_day_off_saved_on_the_admin_page_moves_running_clocks(
+    client, login, admin, open_case, inline_jobs
+):
+    case = open_case()
+    resolve = next(clock for clock in case.sla_clocks if clock.metric == "resolve")
+    before = resolve.due_at
+    login(admin)
+    calendar = db.session.scalar(db.select(SlaCalendar).where(SlaCalendar.name == "default"))
+    page = client.get(f"/admin/sla/calendars/{calendar.id}").get_data(as_text=True)
+
+    client.post(
+        f"/admin/sla/calendars/{calendar.id}/days",
+        data={"csrf_token": _csrf(page), "day": "2026-12-10", "kind": "day_off", "note": "Nghỉ"},
+    )
+
+    db.session.refresh(resolve)
+    assert resolve.due_at == before + timedelta(days=1)  # Thursday 10 no longer counts
 
 
 @pytest.mark.parametrize("path", ["/admin/sla/policies", "/admin/sla/calendars"])

@@ -4,8 +4,8 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
-from app.collectors.demo import load_demo_posts
 from app.collectors.models import Post
+from app.demo.posts import load_demo_posts
 from app.extensions import db
 from app.stats.models import SpikeAlert
 

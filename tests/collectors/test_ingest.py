@@ -8,8 +8,8 @@ from rq import Queue
 from app.collectors.base import PostData
 from app.collectors.models import Post, Watchlist
 from app.collectors.operations import store_posts
-from app.collectors.tasks import sweep_pending_posts
 from app.extensions import db
+from app.triage.tasks import sweep_pending_posts
 
 
 def _post(external_id="1", text="Đường Nguyễn Hữu Cảnh ngập sâu", source="facebook", **values):
@@ -73,7 +73,7 @@ def test_watchlists_decide_what_is_kept_but_direct_reports_always_stay(app_conte
 
 
 def test_new_posts_are_enqueued_for_triage_after_the_commit(app, app_context):
-    from app.collectors.operations import enqueue_triage
+    from app.triage.tasks import enqueue_triage
 
     stats = store_posts([_post("1"), _post("2")])
     enqueue_triage(stats.new_ids)
@@ -89,7 +89,7 @@ def test_when_redis_is_down_posts_stay_pending_and_the_sweeper_enqueues_them(
 ):
     import redis as redis_module
 
-    from app.collectors.operations import enqueue_triage
+    from app.triage.tasks import enqueue_triage
 
     stats = store_posts([_post("1")])
     monkeypatch.setattr(

@@ -13,9 +13,9 @@ from rq import Queue, SimpleWorker
 
 from app.collectors.base import PostData
 from app.collectors.models import Post
-from app.collectors.operations import enqueue_triage, store_posts
-from app.collectors.tasks import sweep_pending_posts
+from app.collectors.operations import store_posts
 from app.extensions import db
+from app.triage.tasks import enqueue_triage, sweep_pending_posts
 from tests.conftest import TEST_REDIS_URL
 from tests.fakes import KeywordClassifier
 

@@ -12,12 +12,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from app.cases.models import Case, CaseEvent
+from app.cases.models import Case, CaseEvent, StageTime
 from app.collectors.base import PostData
-from app.collectors.demo import screen
 from app.collectors.models import Post
+from app.demo.posts import screen
 from app.extensions import db
-from app.stats.models import StageTime
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import pytest
 from werkzeug.exceptions import TooManyRequests
 
 from app import create_app
-from app.cases import operations
+from app.cases import moves, operations
 from app.core import errors
 from tests.conftest import make_config
 
@@ -95,7 +95,7 @@ def test_after_a_transfer_the_officer_is_told_where_the_case_went(
     officer = create_user("officer", unit_code="SO-XD")
     case = _open_case("SO-XD", create_user)
     operations.assign(case, officer, officer, version=case.version)
-    operations.transfer(
+    moves.transfer(
         case, unit_by_code("SO-YT"), officer, "Thuộc thẩm quyền Sở Y tế", version=case.version
     )
     case_id, new_unit = case.id, unit_by_code("SO-YT")
@@ -133,7 +133,7 @@ def test_who_may_know_where_a_case_went(create_user, unit_by_code):
     colleague = create_user("officer", unit_code="SO-XD")
     stranger = create_user("officer", unit_code="SO-GDDT")
     case = _open_case("SO-XD", create_user)
-    operations.transfer(
+    moves.transfer(
         case, unit_by_code("SO-YT"), worked_on_it, "Không thuộc thẩm quyền", version=case.version
     )
     receiver = create_user("officer", unit_code="SO-YT")

@@ -35,7 +35,7 @@ def fuzz_world(app):
     """An admin with a token and a few cases. No app context stays pushed, so each request
     gets its own session, as in production."""
     from app.cases import operations
-    from app.cases.policies import load_default_sla
+    from app.cases.sla.policies import load_default_sla
     from app.units.models import Unit
     from app.users.models import User
     from app.users.operations import issue_token

@@ -15,7 +15,7 @@ from flask_babel import force_locale
 
 from app.cases import operations
 from app.cases.models import CaseEvent, EventKind
-from app.cases.policies import load_default_sla
+from app.cases.sla.policies import load_default_sla
 from app.collectors import messages
 from app.collectors.models import Source
 from app.core import formatting
@@ -235,7 +235,7 @@ def test_an_unknown_source_error_is_left_as_it_is(app_context):
 
 
 def test_report_cells_follow_the_language(app_context):
-    from app.stats.render import cell_text
+    from app.stats.reports.view import cell_text
 
     with force_locale("vi"):
         assert cell_text(0.9, "hours") == "0,9"

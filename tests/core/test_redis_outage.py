@@ -25,8 +25,8 @@ from rq.job import Job
 from app import create_app
 from app.collectors.models import Post
 from app.collectors.sources.webhook import sign_webhook_body
-from app.collectors.tasks import sweep_pending_posts
 from app.extensions import db
+from app.triage.tasks import sweep_pending_posts
 from tests.conftest import make_config
 from tests.public.conftest import csrf_token
 

@@ -160,7 +160,7 @@ def test_the_cron_scheduler_registers_every_periodic_job(app_context):
 
     names = {job.name for job in scheduler.get_jobs()}
     assert names == {job.name for job in PERIODIC_JOBS}
-    assert "app.collectors.tasks.sweep_pending_posts" in names
+    assert "app.triage.tasks.sweep_pending_posts" in names
 
 
 def test_a_stopped_cron_scheduler_is_not_started_again():

@@ -1,11 +1,11 @@
 """Issue 17, item 5: officers hear of assignments, citizen reopenings, mentions and new P1
 cases in their unit, in the app and by email, each kind switchable in their settings."""
 
-from app.cases import operations
+from app.cases import moves, operations
 from app.cases.models import EventKind
 from app.extensions import db
 from app.notifications.models import Notification
-from app.notifications.operations import dispatch_emails
+from app.notifications.tasks import dispatch_emails
 from app.public.operations import notify_reopened
 
 
@@ -91,7 +91,7 @@ def test_a_p1_case_transferred_in_notifies_the_new_unit(create_user, create_case
     admin = create_user("admin", unit_code="UBND-TP")
     case = create_case(priority="P1", actor=admin)
 
-    operations.transfer(
+    moves.transfer(
         case, receiving.unit, admin, "Thuộc thẩm quyền Sở Giao thông", version=case.version
     )
 

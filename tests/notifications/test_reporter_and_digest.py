@@ -5,14 +5,13 @@ from datetime import timedelta
 
 import pytest
 
-from app.cases import operations
+from app.cases import comments, operations
 from app.collectors.models import Post
 from app.extensions import db
 from app.models import utcnow
 from app.notifications import preferences, reporter
 from app.notifications.mentions import mentioned_handles
-from app.notifications.operations import dispatch_digests, dispatch_emails
-from app.notifications.tasks import dispatch_reporter_emails
+from app.notifications.tasks import dispatch_digests, dispatch_emails, dispatch_reporter_emails
 
 INTERNAL = "Ghi chú nội bộ: chủ đầu tư chậm trễ, chưa báo dân"
 RESPONSE = "Đã vá ổ gà và cắm biển cảnh báo."
@@ -88,7 +87,7 @@ def test_internal_notes_and_assignments_send_the_reporter_nothing(
     case = create_case("verifying")
     _report(case)
 
-    operations.add_comment(case, officer, INTERNAL)
+    comments.add_comment(case, officer, INTERNAL)
     operations.assign(case, officer, officer, version=case.version)
     dispatch_reporter_emails()
 

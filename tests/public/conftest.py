@@ -46,8 +46,8 @@ def file_report(client, uploads):
 @pytest.fixture
 def reporter_link(app_context):
     """Factory: a citizen report joined to `case`, with its secret feedback link (a path)."""
-    from app.cases.codes import new_code
     from app.collectors.models import Post
+    from app.core.codes import new_code
     from app.extensions import db
     from app.models import utcnow
     from app.public.operations import issue_feedback_token

@@ -1,6 +1,6 @@
 """Looking a case up by its tracking code, browsing answered cases, per-unit figures."""
 
-from app.cases import operations
+from app.cases import comments, moves, operations
 from app.extensions import db
 from app.units.models import Unit
 
@@ -8,7 +8,7 @@ from app.units.models import Unit
 def test_lookup_shows_status_unit_response_and_public_events_only(client, create_case, create_user):
     officer = create_user("admin", unit_code="UBND-TP")
     case = create_case("resolved", actor=officer)
-    operations.add_comment(case, officer, "Ghi chú nội bộ: chủ nhà là người quen")
+    comments.add_comment(case, officer, "Ghi chú nội bộ: chủ nhà là người quen")
     operations.transition(
         case,
         "responded",
@@ -49,7 +49,7 @@ def test_a_merged_duplicate_leads_to_the_case_kept(client, create_case, create_u
     admin = create_user("admin", unit_code="UBND-TP")
     kept = create_case("in_progress", actor=admin)
     duplicate = create_case("verifying", actor=admin, title="Trùng lặp")
-    operations.merge(duplicate, kept, admin, version=duplicate.version)
+    moves.merge(duplicate, kept, admin, version=duplicate.version)
     page = client.get(f"/public/cases/{duplicate.code}").get_data(as_text=True)
     assert kept.code in page
 

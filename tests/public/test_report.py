@@ -196,7 +196,7 @@ def test_the_evening_report_counts_a_direct_report_case_as_from_citizens(file_re
     from datetime import timedelta
 
     from app.models import utcnow
-    from app.stats.reports import new_cases_by_origin
+    from app.stats.reports.evening import new_cases_by_origin
 
     file_report(submission_id="evening")
     now = utcnow()

@@ -5,8 +5,8 @@ from datetime import timedelta
 
 import pytest
 
-from app.cases import dashboard
-from app.cases.sla_models import SlaClock
+from app.cases.sla import dashboard
+from app.cases.sla.models import SlaClock
 from app.extensions import db
 from app.models import utcnow
 from app.public import stats

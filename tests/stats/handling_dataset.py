@@ -42,8 +42,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from app.cases import operations
-from app.cases.policies import load_default_sla
-from app.cases.sla_models import SlaPolicy
+from app.cases.sla.models import SlaPolicy
+from app.cases.sla.policies import load_default_sla
 from app.extensions import db
 
 HCMC = ZoneInfo("Asia/Ho_Chi_Minh")

@@ -36,8 +36,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from app.cases import escalation, operations
-from app.cases.policies import load_default_sla
+from app.cases import operations
+from app.cases.sla import escalation
+from app.cases.sla.policies import load_default_sla
 from app.collectors.models import Post
 from app.extensions import db
 

@@ -7,13 +7,14 @@ percentile_cont does: position = p × (n − 1) over the sorted values.
 from datetime import date, datetime
 
 import pytest
+from marshmallow import ValidationError
 from sqlalchemy import select
 
+from app.cases.models import StageTime
+from app.cases.stage_times import Step, stage_reaches
 from app.extensions import db
-from app.stats import handling
-from app.stats.models import StageTime
-from app.stats.percentiles import percentile_cont, summarize
-from app.stats.stage_times import Step, stage_reaches
+from app.stats.handling import queries, schemas
+from app.stats.handling.percentiles import percentile_cont, summarize
 from tests.stats.handling_dataset import build, local
 
 HOUR = 3600
@@ -31,8 +32,8 @@ def cases(admin):
 
 
 def figures(user, locale="en", method=None, **args):
-    query = handling.parse_handling({**DECEMBER_7_TO_14, **args})
-    return handling.handling_time(user, query, locale, method=method)
+    query = schemas.parse_handling({**DECEMBER_7_TO_14, **args})
+    return queries.handling_time(user, query, locale, method=method)
 
 
 def hours(row, basis="working"):
@@ -183,9 +184,9 @@ def test_stats_rebuild_recomputes_the_same_rows(cases, runner):
 
 
 def test_rebuild_counts_a_stage_for_the_unit_responsible_then(admin, unit_by_code):
-    from app.cases import operations
-    from app.cases.policies import load_default_sla
-    from app.stats.stage_times import rebuild
+    from app.cases import moves, operations
+    from app.cases.sla.policies import load_default_sla
+    from app.cases.stage_times import rebuild
 
     load_default_sla()
     case = operations.create_case(
@@ -193,7 +194,7 @@ def test_rebuild_counts_a_stage_for_the_unit_responsible_then(admin, unit_by_cod
     )
     for status in ("verifying", "in_progress"):
         operations.transition(case, status, admin, version=case.version)
-    operations.transfer(case, unit_by_code("SO-YT"), admin, "Thuộc Sở Y tế", version=case.version)
+    moves.transfer(case, unit_by_code("SO-YT"), admin, "Thuộc Sở Y tế", version=case.version)
     operations.transition(case, "resolved", admin, version=case.version)
 
     def units():
@@ -335,7 +336,7 @@ def test_grouping_by_category_source_ward_and_district(cases, create_user):
     assert no_district.label == "No former district"
 
 
-@pytest.mark.parametrize("group_by", handling.GROUPS)
+@pytest.mark.parametrize("group_by", queries.GROUPS)
 @pytest.mark.parametrize("stage", ["verified", "resolved", "responded"])
 def test_python_gives_the_same_figures_as_postgresql(cases, create_user, group_by, stage):
     """SQLite computes in Python; the figures must match PostgreSQL's percentile_cont."""
@@ -350,19 +351,19 @@ def test_python_gives_the_same_figures_as_postgresql(cases, create_user, group_b
 
 
 def test_bad_parameters_say_what_is_wrong(app_context):
-    with pytest.raises(handling.StatsError) as caught:
-        handling.parse_handling(
+    with pytest.raises(ValidationError) as caught:
+        schemas.parse_handling(
             {"group_by": "mood", "stage": "done", "from": "yesterday", "unit": "NOPE"}
         )
-    assert set(caught.value.errors) == {"group_by", "stage", "from", "unit"}
-    with pytest.raises(handling.StatsError) as caught:
-        handling.parse_handling({"from": "2026-12-10", "to": "2026-12-01"})
-    assert set(caught.value.errors) == {"to"}
-    with pytest.raises(handling.StatsError) as caught:
-        handling.parse_handling(
+    assert set(caught.value.messages) == {"group_by", "stage", "from", "unit"}
+    with pytest.raises(ValidationError) as caught:
+        schemas.parse_handling({"from": "2026-12-10", "to": "2026-12-01"})
+    assert set(caught.value.messages) == {"to"}
+    with pytest.raises(ValidationError) as caught:
+        schemas.parse_handling(
             {"group_by": "period", "period": "day", "from": "2020-01-01", "to": "2026-12-01"}
         )
-    assert set(caught.value.errors) == {"period"}
+    assert set(caught.value.messages) == {"period"}
 
 
 # -- backlog and volumes --------------------------------------------------------------
@@ -374,13 +375,13 @@ def test_backlog_buckets_open_cases_by_age(cases, create_user):
 
     # Open (received … resolved) on Mon 14 Dec 12:00: B, C and D (resolved), F (in progress).
     # Ages: B, C, F 7 days 4 h (7–14 days); D 1 day 14 h (1–3 days). A responded, E rejected.
-    by_unit = handling.backlog(analyst, "unit", now=noon_on_the_14th)
+    by_unit = queries.backlog(analyst, "unit", now=noon_on_the_14th)
     assert [(row.key, row.counts) for row in by_unit.rows] == [
         ("SO-XD", (0, 1, 0, 2, 0, 0)),
         ("SO-YT", (0, 0, 0, 1, 0, 0)),
     ]
     assert by_unit.total.counts == (0, 1, 0, 3, 0, 0)
-    by_category = handling.backlog(analyst, "category", now=noon_on_the_14th, locale="en")
+    by_category = queries.backlog(analyst, "category", now=noon_on_the_14th, locale="en")
     assert {row.key: row.total for row in by_category.rows} == {
         "flooding": 1,
         "health": 1,
@@ -388,14 +389,14 @@ def test_backlog_buckets_open_cases_by_age(cases, create_user):
         "urban_order": 1,
     }
     officer = create_user("officer", unit_code="SO-YT")
-    assert handling.backlog(officer, "unit", now=noon_on_the_14th).total.total == 1
+    assert queries.backlog(officer, "unit", now=noon_on_the_14th).total.total == 1
 
 
 def test_volumes_by_day_and_week(cases, create_user):
     analyst = create_user("analyst", unit_code="VP-UBND")
-    scope = handling.parse_scope(DECEMBER_7_TO_14)
+    scope = schemas.parse_scope(DECEMBER_7_TO_14)
 
-    days = handling.volumes(analyst, scope, "day")
+    days = queries.volumes(analyst, scope, "day")
     # Opened: A, B, C, E, F on the 7th, D on the 12th. Resolved: A 8th, B 11th, C and D 14th.
     assert [(row.key.day, row.opened, row.resolved) for row in days] == [
         (7, 5, 0),
@@ -407,17 +408,17 @@ def test_volumes_by_day_and_week(cases, create_user):
         (13, 0, 0),
         (14, 0, 2),
     ]
-    weeks = handling.volumes(analyst, scope, "week")
+    weeks = queries.volumes(analyst, scope, "week")
     assert [(row.key, row.opened, row.resolved) for row in weeks] == [
         (date(2026, 12, 7), 6, 2),
         (date(2026, 12, 14), 0, 2),
     ]
     officer = create_user("officer", unit_code="SO-YT")
-    assert sum(row.opened for row in handling.volumes(officer, scope, "week")) == 1
+    assert sum(row.opened for row in queries.volumes(officer, scope, "week")) == 1
 
 
 def test_the_demo_leaves_stage_times(runner, app_context, keyword_classifier):
-    from app.stats.stage_times import demo_stage_times
+    from app.cases.stage_times import demo_stage_times
 
     result = runner.invoke(args=["demo", "load"])
 

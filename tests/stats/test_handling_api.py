@@ -118,7 +118,7 @@ def test_the_api_needs_a_token(client):
 
 def test_backlog_by_unit_and_category(client, create_user, api_token, analyst_headers):
     from app.cases import operations
-    from app.cases.policies import load_default_sla
+    from app.cases.sla.policies import load_default_sla
 
     load_default_sla()
     admin = create_user("admin", unit_code="UBND-TP")
@@ -148,7 +148,7 @@ def test_backlog_by_unit_and_category(client, create_user, api_token, analyst_he
         ("flooding", "Flooding and drainage"),
         ("traffic", "Traffic"),
     }
-    bad = client.get("/api/v1/stats/backlog?group_by=ward", headers=analyst_headers)
+    bad = client.get("/api/v1/stats/backlog?group_by=source", headers=analyst_headers)
     assert bad.status_code == 400 and list(bad.get_json()["errors"]) == ["group_by"]
 
 

@@ -11,9 +11,9 @@ from flask_migrate import upgrade
 from sqlalchemy import select
 
 from app import create_app
+from app.cases.models import StageTime
 from app.extensions import db
-from app.stats import handling
-from app.stats.models import StageTime
+from app.stats.handling import queries, schemas
 from app.units.models import Unit
 from app.users.models import User
 
@@ -81,10 +81,10 @@ def test_sqlite_gives_the_hand_computed_figures(sqlite_app):
     assert db.engine.dialect.name == "sqlite"
     analyst = db.session.scalar(select(User))
 
-    query = handling.parse_handling(
+    query = schemas.parse_handling(
         {"stage": "resolved", "group_by": "unit", "from": "2026-12-01", "to": "2026-12-01"}
     )
-    result = handling.handling_time(analyst, query, "en")
+    result = queries.handling_time(analyst, query, "en")
 
     north_row, south_row = result.rows
     assert (north_row.key, north_row.label, north_row.count) == ("T-N", "North ward", 4)
@@ -97,9 +97,9 @@ def test_sqlite_gives_the_hand_computed_figures(sqlite_app):
     # All five: 1, 2, 3, 4, 10 → median 3; p90 at position 3.6 → 4 + 0.6 × 6 = 7.6; mean 4.
     assert result.total.hours() == {"median_hours": 3.0, "p90_hours": 7.6, "mean_hours": 4.0}
 
-    by_day = handling.handling_time(
+    by_day = queries.handling_time(
         analyst,
-        handling.parse_handling(
+        schemas.parse_handling(
             {"group_by": "period", "period": "day", "from": "2026-11-30", "to": "2026-12-01"}
         ),
         "en",
@@ -107,7 +107,7 @@ def test_sqlite_gives_the_hand_computed_figures(sqlite_app):
     # 23:30 UTC on 30 November is 06:30 on 1 December in Ho Chi Minh City.
     assert [(row.key.day, row.count) for row in by_day.rows] == [(30, 0), (1, 5)]
 
-    volumes = handling.volumes(
-        analyst, handling.parse_scope({"from": "2026-12-01", "to": "2026-12-01"}), "day"
+    volumes = queries.volumes(
+        analyst, schemas.parse_scope({"from": "2026-12-01", "to": "2026-12-01"}), "day"
     )
     assert [(row.opened, row.resolved) for row in volumes] == [(0, 5)]

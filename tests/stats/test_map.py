@@ -8,7 +8,7 @@ import pytest
 
 from app.cases import operations
 from app.extensions import db
-from app.stats import geography, handling
+from app.stats.handling import geography, schemas
 
 NOW = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)
 
@@ -40,7 +40,7 @@ def cases(create_user):
 
 
 def test_open_cases_are_counted_per_ward(app_context, cases):
-    scope = handling.parse_scope({}, now=NOW)
+    scope = schemas.parse_scope({}, now=NOW)
     rows = geography.cases_by_ward(None, scope, "open", "vi")
     assert [(row.code, row.name, row.count) for row in rows] == [
         ("27478", "Phường Tân Thuận", 2),
@@ -51,12 +51,12 @@ def test_open_cases_are_counted_per_ward(app_context, cases):
 
 def test_new_cases_count_rejected_ones_in_the_range(app_context, cases):
     rows = geography.cases_by_ward(
-        None, handling.parse_scope({"from": "2026-11-20", "to": "2026-11-20"}), "new"
+        None, schemas.parse_scope({"from": "2026-11-20", "to": "2026-11-20"}), "new"
     )
     assert {row.code: row.count for row in rows} == {"27478": 2, "26743": 2}
     assert (
         geography.cases_by_ward(
-            None, handling.parse_scope({"from": "2026-11-21", "to": "2026-11-22"}), "new"
+            None, schemas.parse_scope({"from": "2026-11-21", "to": "2026-11-22"}), "new"
         )
         == []
     )

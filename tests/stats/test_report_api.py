@@ -5,7 +5,7 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from app.stats import reports
+from app.stats.reports import making
 from tests.stats import report_dataset
 from tests.stats.report_dataset import NOW
 from tests.stats.test_reports import pdf_text
@@ -106,7 +106,7 @@ def test_a_body_that_is_not_json_is_a_400(client, analyst):
 
 
 def test_list_newest_first_filtered_and_paginated(client, analyst, report_day):
-    made = [reports.generate(kind, at=NOW) for kind in ("morning_digest", "evening_report") * 3]
+    made = [making.generate(kind, at=NOW) for kind in ("morning_digest", "evening_report") * 3]
 
     page = client.get("/api/v1/reports?per_page=4", headers=analyst).get_json()
     assert page["total"] == 6 and page["per_page"] == 4
@@ -124,7 +124,7 @@ def test_list_newest_first_filtered_and_paginated(client, analyst, report_day):
 
 
 def test_read_and_download(client, analyst, report_day):
-    report = reports.generate("evening_report", at=NOW)
+    report = making.generate("evening_report", at=NOW)
     base = f"/api/v1/reports/{report.id}"
 
     body = client.get(base, headers=analyst).get_json()
@@ -148,8 +148,8 @@ def test_read_and_download(client, analyst, report_day):
 def test_a_supervisor_does_not_see_others_on_demand_reports(
     client, create_user, api_token, report_day
 ):
-    analysts = reports.generate("custom", at=NOW, params={"topic": "ngập"})
-    daily = reports.generate("morning_digest", at=NOW)
+    analysts = making.generate("custom", at=NOW, params={"topic": "ngập"})
+    daily = making.generate("morning_digest", at=NOW)
     headers = api_token(create_user("supervisor", unit_code="SO-XD"))
 
     listed = client.get("/api/v1/reports", headers=headers).get_json()

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.stats import report_tasks
 from app.stats.models import Report, ReportDelivery, ReportSchedule
+from app.stats.reports import tasks as report_tasks
 from tests.stats import report_dataset
 from tests.stats.report_dataset import NOW, local
 from tests.stats.test_reports import pdf_text
@@ -182,12 +182,12 @@ def test_bad_times_of_day_are_refused(raw):
 def test_a_report_that_fails_is_kept_with_its_error_and_not_retried_that_day(
     report_day, inline_jobs, monkeypatch
 ):
-    from app.stats import reports
+    from app.stats.reports import evening
 
     def broken(*args, **kwargs):
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr(reports, "evening_report_sections", broken)
+    monkeypatch.setattr(evening, "evening_report_sections", broken)
     report_tasks.run_due(local(27, 7))
 
     made = report_tasks.run_due(local(27, 18))

@@ -8,8 +8,8 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from app.extensions import db
-from app.stats import reports
 from app.stats.models import Report, ReportSchedule, ReportSubscription
+from app.stats.reports import making
 from tests.stats import report_dataset
 from tests.stats.report_dataset import NOW, TITLES
 from tests.stats.test_reports import pdf_text
@@ -36,7 +36,7 @@ def test_the_reports_link_is_in_the_menu_of_the_roles_that_read_them(role_client
 
 
 def test_officers_cannot_open_reports(app, create_user, login, report_day):
-    report = reports.generate("evening_report", at=NOW)
+    report = making.generate("evening_report", at=NOW)
     client = login(create_user("officer"), app.test_client())
 
     assert client.get("/stats/reports").status_code == 403
@@ -47,8 +47,8 @@ def test_officers_cannot_open_reports(app, create_user, login, report_day):
 
 
 def test_the_list_shows_the_newest_first_and_filters_by_kind(analyst_client, report_day):
-    morning = reports.generate("morning_digest", at=NOW)
-    evening = reports.generate("evening_report", at=NOW)
+    morning = making.generate("morning_digest", at=NOW)
+    evening = making.generate("evening_report", at=NOW)
 
     page = analyst_client.get("/stats/reports?lang=vi").get_data(as_text=True)
     assert page.index(f"/stats/reports/{evening.id}") < page.index(f"/stats/reports/{morning.id}")
@@ -77,7 +77,7 @@ def test_the_list_pages_through_many_reports(analyst_client, app_context):
 
 
 def test_reading_a_report_in_the_app(analyst_client, report_day):
-    report = reports.generate("evening_report", at=NOW)
+    report = making.generate("evening_report", at=NOW)
     case_c = report_day["cases"]["C"]
 
     page = analyst_client.get(f"/stats/reports/{report.id}?lang=vi").get_data(as_text=True)
@@ -94,7 +94,7 @@ def test_reading_a_report_in_the_app(analyst_client, report_day):
 
 
 def test_downloading_pdf_and_xlsx_in_either_language(analyst_client, report_day):
-    report = reports.generate("morning_digest", at=NOW)
+    report = making.generate("morning_digest", at=NOW)
     base = f"/stats/reports/{report.id}"
 
     response = analyst_client.get(f"{base}?format=pdf&lang=vi")
@@ -173,10 +173,10 @@ def test_a_daily_report_on_demand_ignores_the_custom_fields(analyst_client, repo
 
 
 def test_supervisors_read_the_daily_reports_and_their_own(app, create_user, login, report_day):
-    other = reports.generate("custom", at=NOW, params={"topic": "ngập"})
-    daily = reports.generate("evening_report", at=NOW)
+    other = making.generate("custom", at=NOW, params={"topic": "ngập"})
+    daily = making.generate("evening_report", at=NOW)
     supervisor = create_user("supervisor", unit_code="SO-XD")
-    own = reports.generate("custom", at=NOW, params={"topic": "rác"}, user=supervisor)
+    own = making.generate("custom", at=NOW, params={"topic": "rác"}, user=supervisor)
     client = login(supervisor, app.test_client())
 
     page = client.get("/stats/reports").get_data(as_text=True)

@@ -8,7 +8,9 @@ import time_machine
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from app.stats import render, reports
+from app.stats.reports import html, making, pdf, view, xlsx
+from app.stats.reports.clusters import keyword_clusters
+from app.stats.reports.common import ReportInputError
 from tests.stats import report_dataset
 from tests.stats.report_dataset import NOW, TITLES, WARD_A, WARD_B
 
@@ -33,7 +35,7 @@ def pdf_text(body: bytes) -> str:
 def test_morning_digest_groups_the_days_press_by_topic(report_day):
     cases = report_day["cases"]
 
-    data = reports.build("morning_digest", NOW, {})
+    data = making.build("morning_digest", NOW, {})
 
     summary = _section(data, "summary")["figures"]
     assert summary == {
@@ -70,7 +72,7 @@ def test_morning_digest_groups_the_days_press_by_topic(report_day):
 def test_evening_report_counts_the_day(report_day, unit_by_code):
     cases = report_day["cases"]
 
-    data = reports.build("evening_report", NOW, {})
+    data = making.build("evening_report", NOW, {})
 
     assert _section(data, "summary")["figures"] == {
         "new_cases": 4,
@@ -137,14 +139,14 @@ def test_evening_report_counts_the_day(report_day, unit_by_code):
 
 
 def test_evening_report_counts_each_response_once_and_explains_new_cases(report_day, unit_by_code):
-    from app.cases import operations
+    from app.cases import comments, operations
     from app.collectors.models import Post
     from app.extensions import db
 
     b = report_day["cases"]["B"]  # publicly answered at 15:00
     with time_machine.travel(report_dataset.local(27, 16), tick=False):
         # A public note an hour after the response: a public_reply event too.
-        operations.add_comment(b, report_day["admin"], "Đã lắp đèn.", is_public=True)
+        comments.add_comment(b, report_day["admin"], "Đã lắp đèn.", is_public=True)
     # Two cases triage opened: one from a social media post, one from a citizen's report.
     for number, channel in ((90, "social"), (91, "direct")):
         case = operations.open_case_for_post(
@@ -165,7 +167,7 @@ def test_evening_report_counts_each_response_once_and_explains_new_cases(report_
         )
     db.session.commit()
 
-    data = reports.build("evening_report", NOW, {})
+    data = making.build("evening_report", NOW, {})
 
     figures = _section(data, "summary")["figures"]
     assert figures["responses"] == 1
@@ -175,8 +177,8 @@ def test_evening_report_counts_each_response_once_and_explains_new_cases(report_
     new = [figures[key] for key in ("new_cases_posts", "new_cases_direct", "new_cases_filed")]
     assert new == [1, 1, 4] and sum(new) == figures["new_cases"] == 6
 
-    report = reports.generate("evening_report", at=NOW)
-    summary = render.view(report, "en").sections[0]
+    report = making.generate("evening_report", at=NOW)
+    summary = view.view(report, "en").sections[0]
     assert summary.note.startswith(
         "6 new cases: 1 opened from posts collected, 1 from citizens' reports, "
         "4 filed by staff or imported."
@@ -194,7 +196,7 @@ def test_a_day_later_the_same_cases_are_no_longer_new(report_day):
 
     cases = report_day["cases"]
 
-    data = reports.build("evening_report", NOW + timedelta(days=1), {})
+    data = making.build("evening_report", NOW + timedelta(days=1), {})
 
     assert _section(data, "summary")["figures"]["new_cases"] == 0
     assert _section(data, "summary")["figures"]["sla_breaches"] == 0
@@ -214,7 +216,7 @@ def test_a_day_later_the_same_cases_are_no_longer_new(report_day):
 def test_a_custom_report_on_a_case(report_day):
     a = report_day["cases"]["A"]
 
-    data = reports.build("custom", NOW, {"case": a.code.lower()})
+    data = making.build("custom", NOW, {"case": a.code.lower()})
 
     assert data["params"] == {"case": a.code}
     details = _section(data, "case_details")["case"]
@@ -239,7 +241,7 @@ def test_a_custom_report_on_a_case(report_day):
 
 
 def test_a_custom_report_on_a_topic_ignores_accents(report_day):
-    data = reports.build(
+    data = making.build(
         "custom", NOW, {"topic": "nguyen huu canh", "from": "2026-11-26", "to": "2026-11-27"}
     )
 
@@ -252,7 +254,7 @@ def test_a_custom_report_on_a_topic_ignores_accents(report_day):
 
 
 def test_a_custom_report_on_a_date_range(report_day):
-    data = reports.build("custom", NOW, {"from": "2026-11-27", "to": "2026-11-27"})
+    data = making.build("custom", NOW, {"from": "2026-11-27", "to": "2026-11-27"})
 
     assert data["period"] == {
         "start": "2026-11-26T17:00:00+00:00",
@@ -266,7 +268,7 @@ def test_a_custom_report_on_a_date_range(report_day):
         report_day["cases"]["A"].code
     ]
     # Over more than a week, "hot" means nothing: the section is left out.
-    longer = reports.build("custom", NOW, {"from": "2026-11-01", "to": "2026-11-27"})
+    longer = making.build("custom", NOW, {"from": "2026-11-01", "to": "2026-11-27"})
     assert "hot_topics" not in [s["type"] for s in longer["sections"]]
     assert _section(longer, "summary")["figures"]["new_cases"] == 5
 
@@ -283,22 +285,22 @@ def test_a_custom_report_on_a_date_range(report_day):
     ],
 )
 def test_custom_reports_refuse_what_they_cannot_make(report_day, params, field):
-    with pytest.raises(reports.ReportInputError) as error:
-        reports.build("custom", NOW, params)
+    with pytest.raises(ReportInputError) as error:
+        making.build("custom", NOW, params)
     assert field in error.value.errors
 
 
 def test_a_supervisor_cannot_report_on_a_case_outside_their_units(report_day, create_user):
     supervisor = create_user("supervisor", unit_code="CA-CSGT")
 
-    with pytest.raises(reports.ReportInputError):
-        reports.build("custom", NOW, {"case": report_day["cases"]["A"].code}, user=supervisor)
-    data = reports.build("custom", NOW, {"case": report_day["cases"]["B"].code}, user=supervisor)
+    with pytest.raises(ReportInputError):
+        making.build("custom", NOW, {"case": report_day["cases"]["A"].code}, user=supervisor)
+    data = making.build("custom", NOW, {"case": report_day["cases"]["B"].code}, user=supervisor)
     assert data["params"]["case"] == report_day["cases"]["B"].code
 
 
 def test_keyword_clusters_group_titles_that_share_a_phrase():
-    clusters = reports.keyword_clusters(
+    clusters = keyword_clusters(
         [
             (1, "Giá điện tăng từ tháng 12"),
             (2, "Người dân lo GIÁ ĐIỆN tăng"),
@@ -319,10 +321,10 @@ def test_keyword_clusters_group_titles_that_share_a_phrase():
 
 
 def test_the_morning_digest_pdf_reads_back_in_vietnamese_and_english(report_day):
-    report = reports.generate("morning_digest", at=NOW)
+    report = making.generate("morning_digest", at=NOW)
     code = report_day["cases"]["A"].code
 
-    vi = pdf_text(render.pdf(report, "vi"))
+    vi = pdf_text(pdf.render(report, "vi"))
     assert "Bản tin điểm báo" in vi
     assert "Tin báo chí theo chủ đề" in vi
     assert "Tin bài báo chí 9" in vi
@@ -331,7 +333,7 @@ def test_the_morning_digest_pdf_reads_back_in_vietnamese_and_english(report_day)
     assert "Giao thông" in vi and "“giá điện”" in vi
     assert "Số tin theo báo" in vi and "Người Lao Động 2" in vi
 
-    en = pdf_text(render.pdf(report, "en"))
+    en = pdf_text(pdf.render(report, "en"))
     assert "Morning press digest" in en
     assert "Press articles by topic" in en
     assert "Press articles 9" in en
@@ -340,10 +342,10 @@ def test_the_morning_digest_pdf_reads_back_in_vietnamese_and_english(report_day)
 
 
 def test_the_evening_report_pdf_reads_back(report_day, unit_by_code):
-    report = reports.generate("evening_report", at=NOW)
+    report = making.generate("evening_report", at=NOW)
     cases = report_day["cases"]
 
-    vi = pdf_text(render.pdf(report, "vi"))
+    vi = pdf_text(pdf.render(report, "vi"))
     assert "Báo cáo tổng hợp dư luận" in vi
     for heading in (
         "Chủ đề nóng",
@@ -358,7 +360,7 @@ def test_the_evening_report_pdf_reads_back(report_day, unit_by_code):
     assert cases["C"].code in vi and "6,5" in vi
     assert cases["B"].code in vi
 
-    en = pdf_text(render.pdf(report, "en"))
+    en = pdf_text(pdf.render(report, "en"))
     assert "Evening public-opinion report" in en
     assert "New cases 4" in en
     assert "Flooding and drainage 2" in en
@@ -368,24 +370,24 @@ def test_the_evening_report_pdf_reads_back(report_day, unit_by_code):
 
 def test_the_custom_reports_pdfs_read_back(report_day):
     a = report_day["cases"]["A"]
-    on_case = reports.generate("custom", at=NOW, params={"case": a.code})
-    on_topic = reports.generate("custom", at=NOW, params={"topic": "giá điện"})
-    on_range = reports.generate("custom", at=NOW, params={"from": "2026-11-27", "to": "2026-11-27"})
+    on_case = making.generate("custom", at=NOW, params={"case": a.code})
+    on_topic = making.generate("custom", at=NOW, params={"topic": "giá điện"})
+    on_range = making.generate("custom", at=NOW, params={"from": "2026-11-27", "to": "2026-11-27"})
 
-    text = pdf_text(render.pdf(on_case, "vi"))
+    text = pdf_text(pdf.render(on_case, "vi"))
     assert f"Báo cáo vụ việc {a.code}" in text and TITLES["A"] in text
     assert "Báo chí và mạng xã hội" in text
-    text = pdf_text(render.pdf(on_topic, "vi"))
+    text = pdf_text(pdf.render(on_topic, "vi"))
     assert "Báo cáo theo chủ đề “giá điện”" in text
     assert "Giá điện tăng từ tháng 12" in text
-    text = pdf_text(render.pdf(on_range, "en"))
+    text = pdf_text(pdf.render(on_range, "en"))
     assert "Report from" in text and "New cases 4" in text
 
 
 def test_the_xlsx_has_a_sheet_per_section(report_day):
-    report = reports.generate("evening_report", at=NOW)
+    report = making.generate("evening_report", at=NOW)
 
-    workbook = load_workbook(io.BytesIO(render.xlsx(report, "vi")))
+    workbook = load_workbook(io.BytesIO(xlsx.render(report, "vi")))
 
     assert workbook.sheetnames == [
         "Báo cáo",
@@ -409,12 +411,12 @@ def test_the_xlsx_has_a_sheet_per_section(report_day):
         ("Giao thông", 1),
         ("An ninh trật tự, an toàn", 1),
     ]
-    english = load_workbook(io.BytesIO(render.xlsx(report, "en")))
+    english = load_workbook(io.BytesIO(xlsx.render(report, "en")))
     assert "New cases by category" in english.sheetnames
 
 
 def test_the_pdf_fetches_nothing_but_inline_data():
-    fetcher = render.offline_fetcher()
+    fetcher = pdf.offline_fetcher()
 
     for address in (
         "https://cdn.example.com/chart.js",
@@ -433,15 +435,15 @@ def test_a_post_address_that_is_not_http_is_never_a_link(report_day):
     post = db.session.scalar(db.select(Post).where(Post.external_id == "report-test-2"))
     post.url = "javascript:alert(document.cookie)"
     db.session.commit()
-    report = reports.generate("morning_digest", at=NOW)
+    report = making.generate("morning_digest", at=NOW)
 
-    page = render.html(report, "vi")
+    page = html.render(report, "vi")
     assert "Nguyễn Hữu Cảnh lại thành sông" in page  # still listed, as text
     assert 'href="javascript' not in page
     assert 'href="https://news.example.vn/1"' in page  # the http(s) ones stay links
     links = [
         str(annotation.get_object()["/A"].get("/URI"))
-        for page in PdfReader(io.BytesIO(render.pdf(report, "vi"))).pages
+        for page in PdfReader(io.BytesIO(pdf.render(report, "vi"))).pages
         for annotation in page.get("/Annots") or []
         if "/A" in annotation.get_object()
     ]

@@ -20,7 +20,7 @@ import pytest
 
 from app.cases import operations
 from app.extensions import db
-from app.stats import spread
+from app.stats.trends import spread
 from tests.stats.trend_dataset import at, make_spread_case, post
 
 

@@ -11,8 +11,8 @@ from app.collectors.models import Watchlist
 from app.extensions import db
 from app.notifications.models import Notification
 from app.notifications.operations import render
-from app.stats import keywords, trends
 from app.stats.models import SpikeAlert
+from app.stats.trends import hot_topics, keywords, maths, queries, spikes
 from tests.stats.trend_dataset import HCMC, NOW, WARD, make_hot_topics, make_spikes, post
 
 # -- pure maths --------------------------------------------------------------------------
@@ -20,7 +20,7 @@ from tests.stats.trend_dataset import HCMC, NOW, WARD, make_hot_topics, make_spi
 
 def test_baseline_is_the_mean_and_the_sample_standard_deviation():
     # mean = 21 / 7 = 3; squared deviations 1 × 6 + 36 = 42; sample variance 42 / 6 = 7.
-    base = trends.baseline([2, 2, 2, 2, 2, 2, 9])
+    base = maths.baseline([2, 2, 2, 2, 2, 2, 9])
 
     assert base.mean == 3.0
     assert base.std == pytest.approx(math.sqrt(7))
@@ -28,30 +28,30 @@ def test_baseline_is_the_mean_and_the_sample_standard_deviation():
 
 
 def test_baseline_of_no_day_or_one_day():
-    assert trends.baseline([]) == trends.Baseline(0.0, 0.0)
-    assert trends.baseline([4]) == trends.Baseline(4.0, 0.0)
+    assert maths.baseline([]) == maths.Baseline(0.0, 0.0)
+    assert maths.baseline([4]) == maths.Baseline(4.0, 0.0)
 
 
 def test_a_spike_is_strictly_above_mean_plus_k_sigma_and_reaches_the_minimum():
-    base = trends.baseline([2, 2, 2, 2, 2, 2, 9])  # threshold 8.29 with k = 2
+    base = maths.baseline([2, 2, 2, 2, 2, 2, 9])  # threshold 8.29 with k = 2
 
-    assert trends.is_spike(9, base, k=2, min_volume=5)
+    assert maths.is_spike(9, base, k=2, min_volume=5)
     # 8 would be a spike with the population σ (√6: threshold 7.90), not with the sample σ.
-    assert not trends.is_spike(8, base, k=2, min_volume=5)
-    assert trends.is_spike(8, base, k=1.5, min_volume=5)  # 3 + 1.5 × 2.65 = 6.97
-    quiet = trends.baseline([0] * 7)
-    assert not trends.is_spike(4, quiet, k=2, min_volume=5)
-    assert trends.is_spike(5, quiet, k=2, min_volume=5)
-    steady = trends.baseline([20] * 7)
-    assert not trends.is_spike(20, steady, k=2, min_volume=5)
-    assert trends.is_spike(21, steady, k=2, min_volume=5)
+    assert not maths.is_spike(8, base, k=2, min_volume=5)
+    assert maths.is_spike(8, base, k=1.5, min_volume=5)  # 3 + 1.5 × 2.65 = 6.97
+    quiet = maths.baseline([0] * 7)
+    assert not maths.is_spike(4, quiet, k=2, min_volume=5)
+    assert maths.is_spike(5, quiet, k=2, min_volume=5)
+    steady = maths.baseline([20] * 7)
+    assert not maths.is_spike(20, steady, k=2, min_volume=5)
+    assert maths.is_spike(21, steady, k=2, min_volume=5)
 
 
 def test_rising_keys_rank_by_growth_with_a_minimum_volume():
     current = {"a": 6, "b": 3, "c": 10, "d": 2}
     previous = {"a": 7, "b": 0, "c": 70, "d": 0}  # over 7 days: a expects 1, c expects 10
 
-    ranked = trends.rank_rising(current, previous, scale=1 / 7, min_volume=3)
+    ranked = maths.rank_rising(current, previous, scale=1 / 7, min_volume=3)
 
     # b: (3 + 1) / (0 + 1) = 4.0; a: (6 + 1) / (1 + 1) = 3.5; c is flat; d is too small.
     assert [(t.key, t.volume, t.expected, t.growth) for t in ranked] == [
@@ -72,11 +72,11 @@ def test_keywords_are_words_places_and_no_stopwords():
 
 def test_keywords_that_share_their_posts_are_one_topic():
     rising = [
-        trends.Trend("cau sai gon", 4, 0),
-        trends.Trend("ket xe cau", 4, 0),
-        trends.Trend("xe cau sai", 4, 0),
-        trends.Trend("gia dien", 3, 0),
-        trends.Trend("ket", 5, 1),
+        maths.Trend("cau sai gon", 4, 0),
+        maths.Trend("ket xe cau", 4, 0),
+        maths.Trend("xe cau sai", 4, 0),
+        maths.Trend("gia dien", 3, 0),
+        maths.Trend("ket", 5, 1),
     ]
     docs = {
         "cau sai gon": {1, 2, 3, 4},
@@ -86,7 +86,7 @@ def test_keywords_that_share_their_posts_are_one_topic():
         "ket": {1, 2, 3, 4, 5},  # Jaccard 4 / 5 = 0.8 with the first topic
     }
 
-    groups = trends.group_keywords(rising, docs, limit=5)
+    groups = maths.group_keywords(rising, docs, limit=5)
 
     assert [[t.key for t in group] for group in groups] == [
         ["cau sai gon", "ket xe cau", "xe cau sai", "ket"],
@@ -96,17 +96,17 @@ def test_keywords_that_share_their_posts_are_one_topic():
 
 def test_local_day_buckets():
     start = datetime(2026, 12, 7, 17, 0, tzinfo=UTC)  # 8 December 00:00 in HCMC
-    days = trends.buckets(start, start + timedelta(days=2), "day")
+    days = maths.buckets(start, start + timedelta(days=2), "day")
 
     assert [(b.label, b.start, b.end) for b in days] == [
         ("2026-12-08", start, start + timedelta(days=1)),
         ("2026-12-09", start + timedelta(days=1), start + timedelta(days=2)),
     ]
-    assert trends.bucket_index(start + timedelta(hours=30), days) == 1
-    assert trends.bucket_index(start - timedelta(seconds=1), days) is None
-    assert trends.granularity_for(start, start + timedelta(days=2)) == "hour"
-    assert trends.granularity_for(start, start + timedelta(days=3)) == "day"
-    assert trends.granularity_for(start, start + timedelta(days=30)) == "day"
+    assert maths.bucket_index(start + timedelta(hours=30), days) == 1
+    assert maths.bucket_index(start - timedelta(seconds=1), days) is None
+    assert maths.granularity_for(start, start + timedelta(days=2)) == "hour"
+    assert maths.granularity_for(start, start + timedelta(days=3)) == "day"
+    assert maths.granularity_for(start, start + timedelta(days=30)) == "day"
 
 
 # -- hot topics ------------------------------------------------------------------------
@@ -120,7 +120,7 @@ def admin(create_user):
 def test_hot_cases_and_keywords(app_context, admin):
     cases = make_hot_topics(admin)
 
-    hot = trends.hot_topics(NOW)
+    hot = hot_topics.hot_topics(NOW)
 
     assert hot["window_start"] == (NOW - timedelta(hours=24)).isoformat()
     assert [(c["code"], c["volume"], c["baseline"], c["growth"]) for c in hot["cases"]] == [
@@ -141,7 +141,7 @@ def test_hot_cases_and_keywords(app_context, admin):
 def test_hot_cases_of_some_units_only(app_context, admin, unit_by_code):
     cases = make_hot_topics(admin)
 
-    hot = trends.hot_topics(NOW, unit_ids={unit_by_code("SO-XD").id}, limit=1)
+    hot = hot_topics.hot_topics(NOW, unit_ids={unit_by_code("SO-XD").id}, limit=1)
 
     assert [c["code"] for c in hot["cases"]] == [cases["X"].code]
     assert len(hot["keywords"]) == 1
@@ -154,7 +154,7 @@ def test_a_shorter_window_expects_less(app_context, admin):
     # Y: 4 against 0 -> 5.0; X: 3 (3–5 h ago) against 7 × 6/168 = 0.25 -> 4 / 1.25 = 3.2;
     # Z: 6 (0.5–5.5 h ago) against 70 (66 of its 70 older posts + 4 of 6.5–9.5 h ago)
     # × 6/168 = 2.5 -> 7 / 3.5 = 2.0.
-    hot = trends.hot_topics(NOW, window_hours=6)
+    hot = hot_topics.hot_topics(NOW, window_hours=6)
 
     assert [(c["title"][:5], c["volume"], c["baseline"], c["growth"]) for c in hot["cases"]] == [
         ("Kẹt x", 4, 0.0, 5.0),
@@ -188,7 +188,7 @@ def analysts(create_user):
 def test_daily_volumes_per_key(app_context, watchlist):
     make_spikes(watchlist.id)
 
-    volumes = trends.daily_volumes(NOW)
+    volumes = spikes.daily_volumes(NOW)
 
     assert volumes[("category", "flooding")] == [9, 2, 2, 2, 2, 2, 2, 9]
     assert volumes[("category", "environment")] == [20] * 8
@@ -202,8 +202,8 @@ def test_spikes_are_stored_and_sent_once_to_active_analysts(
 ):
     make_spikes(watchlist.id)
 
-    alerts = trends.detect_spikes(NOW + timedelta(minutes=7), k=2, min_volume=5)
-    again = trends.detect_spikes(NOW + timedelta(minutes=40), k=2, min_volume=5)
+    alerts = spikes.detect_spikes(NOW + timedelta(minutes=7), k=2, min_volume=5)
+    again = spikes.detect_spikes(NOW + timedelta(minutes=40), k=2, min_volume=5)
 
     assert again == []
     stored = db.session.scalars(select(SpikeAlert).order_by(SpikeAlert.dimension)).all()
@@ -237,7 +237,7 @@ def test_a_key_still_spiking_is_alerted_again_only_after_24_hours(app_context, w
     )  # fmt: skip
     db.session.commit()
 
-    alerts = trends.detect_spikes(NOW, k=2, min_volume=5)
+    alerts = spikes.detect_spikes(NOW, k=2, min_volume=5)
 
     assert [(a.dimension, a.key) for a in alerts] == [("place", WARD)]
 
@@ -246,7 +246,7 @@ def test_k_and_minimum_volume_come_from_the_config(app, app_context, watchlist, 
     make_spikes(watchlist.id)
     app.config.update(SPIKE_K=1.5, SPIKE_MIN_VOLUME=4)
     try:
-        alerts = trends.detect_spikes(NOW)
+        alerts = spikes.detect_spikes(NOW)
     finally:
         app.config.update(SPIKE_K=2.0, SPIKE_MIN_VOLUME=5)
 
@@ -266,7 +266,7 @@ def test_the_notification_reads_in_the_users_language(app, app_context, watchlis
     from flask_babel import force_locale
 
     make_spikes(watchlist.id)
-    trends.detect_spikes(NOW)
+    spikes.detect_spikes(NOW)
     notification = db.session.scalars(
         select(Notification).where(Notification.data["key"].as_string() == "flooding")
     ).first()
@@ -292,10 +292,10 @@ def test_recent_spikes_newest_first(app_context):
         )  # fmt: skip
     db.session.commit()
 
-    spikes = trends.recent_spikes(NOW - timedelta(hours=48))
+    found = spikes.recent_spikes(NOW - timedelta(hours=48))
 
-    assert [(s["key"], s["threshold"]) for s in spikes] == [("flooding", 5.0), ("traffic", 5.0)]
-    assert spikes[0]["window_end"] == (NOW - timedelta(hours=2)).isoformat()
+    assert [(s["key"], s["threshold"]) for s in found] == [("flooding", 5.0), ("traffic", 5.0)]
+    assert found[0]["window_end"] == (NOW - timedelta(hours=2)).isoformat()
 
 
 # -- sentiment and volume over time -------------------------------------------------------
@@ -312,7 +312,7 @@ def test_sentiment_share_per_local_day(app_context):
     db.session.commit()
     start = datetime(2026, 12, 7, tzinfo=HCMC)
 
-    share = trends.sentiment_share(start, start + timedelta(days=3))
+    share = queries.sentiment_share(start, start + timedelta(days=3))
 
     assert [(p["label"], p["counts"], p["shares"]) for p in share["periods"]] == [
         ("2026-12-07", {"positive": 1, "neutral": 0, "negative": 3},
@@ -335,7 +335,7 @@ def test_volume_by_channel_per_local_day(app_context):
     db.session.commit()
     start = datetime(2026, 12, 8, tzinfo=HCMC)
 
-    volume = trends.volume_by_channel(start, start + timedelta(days=2))
+    volume = queries.volume_by_channel(start, start + timedelta(days=2))
 
     assert [(p["label"], p["counts"], p["total"]) for p in volume["periods"]] == [
         ("2026-12-08", {"press": 1, "social": 2, "direct": 0}, 3),
@@ -351,40 +351,40 @@ def test_volume_by_channel_per_local_day(app_context):
     ("raw", "hours"), [(None, 24), ("", 24), ("6", 6), ("48h", 48), ("7d", 168), (" 12 ", 12)]
 )
 def test_windows(raw, hours):
-    assert trends.parse_window(raw) == hours
+    assert maths.parse_window(raw) == hours
 
 
 @pytest.mark.parametrize("raw", ["0", "169", "8d", "abc", "-5", "1.5"])
 def test_bad_windows(raw):
-    with pytest.raises(trends.ParamError) as error:
-        trends.parse_window(raw)
+    with pytest.raises(maths.ParamError) as error:
+        maths.parse_window(raw)
     assert error.value.field == "window"
 
 
 def test_ranges():
-    start, end = trends.parse_range("2026-12-01", "2026-12-08", NOW)
+    start, end = maths.parse_range("2026-12-01", "2026-12-08", NOW)
     assert start == datetime(2026, 12, 1, tzinfo=HCMC)
     assert end == datetime(2026, 12, 9, tzinfo=HCMC)  # the end day is included
-    assert trends.parse_range(None, None, NOW) == (NOW - timedelta(days=30), NOW)
-    start, _ = trends.parse_range("2026-12-01T08:00:00+00:00", None, NOW)
+    assert maths.parse_range(None, None, NOW) == (NOW - timedelta(days=30), NOW)
+    start, _ = maths.parse_range("2026-12-01T08:00:00+00:00", None, NOW)
     assert start == datetime(2026, 12, 1, 8, tzinfo=UTC)
     for bad_from, bad_to in (
         ("2026-12-09", "2026-12-01"),
         ("yesterday", None),
         ("2024-01-01", None),
     ):
-        with pytest.raises(trends.ParamError):
-            trends.parse_range(bad_from, bad_to, NOW)
+        with pytest.raises(maths.ParamError):
+            maths.parse_range(bad_from, bad_to, NOW)
 
 
 def test_the_hourly_job_checks_for_spikes(app_context, watchlist, analysts):
     import time_machine
 
     from app.jobs import PERIODIC_JOBS
-    from app.stats.trend_tasks import check_spikes
+    from app.stats.trends.tasks import check_spikes
 
     make_spikes(watchlist.id)
-    job = next(j for j in PERIODIC_JOBS if j.name.endswith("trend_tasks.check_spikes"))
+    job = next(j for j in PERIODIC_JOBS if j.name.endswith("trends.tasks.check_spikes"))
 
     with time_machine.travel(NOW + timedelta(minutes=7), tick=False):
         assert check_spikes() == 2

@@ -5,11 +5,13 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from app.collectors.demo import load_demo_posts
 from app.collectors.models import Post
+from app.core.time import HCMC
+from app.demo.posts import load_demo_posts
 from app.extensions import db
 from app.models import utcnow
-from app.stats import charts, keywords, trends
+from app.stats import charts
+from app.stats.trends import hot_topics, keywords
 from tests.stats.trend_dataset import NOW, in_baseline, in_window, post
 
 #: What the old syllable keywords showed at the top of the demo.
@@ -76,7 +78,7 @@ def test_hot_keywords_are_words_and_places(app_context):
     db.session.add_all([post(in_baseline(day), text) for day in (1, 3) for text in BASELINE_POSTS])
     db.session.commit()
 
-    hot = trends.hot_topics(NOW, limit=20, min_volume=2)
+    hot = hot_topics.hot_topics(NOW, limit=20, min_volume=2)
 
     shown = [k["display"] for k in hot["keywords"]] + [
         word for k in hot["keywords"] for word in k["related"]
@@ -129,7 +131,7 @@ def test_the_sentiment_chart_draws_negative_in_red_on_local_dates(client, login,
     assert 'class="series serie-2 color-negative"' in chart
     assert "color-positive" in chart and "color-neutral" in chart
     # The axis shows local short dates ("05/12" or "5 Dec"), never ISO days.
-    day = (now - timedelta(days=2)).astimezone(trends.LOCAL_TZ).date()
+    day = (now - timedelta(days=2)).astimezone(HCMC).date()
     assert day.isoformat() not in chart
     short = day.strftime("%d/%m") if lang == "vi" else f"{day.day} {day:%b}"
     assert short in chart
@@ -139,7 +141,7 @@ def test_the_demo_fills_hot_cases_and_readable_keywords(app_context, keyword_cla
     load_demo_posts(NOW)
     assert db.session.scalar(select(func.count(Post.id))) > 0
 
-    hot = trends.hot_topics(NOW, limit=20)
+    hot = hot_topics.hot_topics(NOW, limit=20)
 
     assert hot["cases"], "the demo has hot cases"
     assert hot["cases"][0]["volume"] >= 5

@@ -11,8 +11,8 @@ import time_machine
 from openpyxl import load_workbook
 
 from app.extensions import db
-from app.stats import trends
 from app.stats.models import SpikeAlert
+from app.stats.trends import maths
 from tests.stats.trend_dataset import NOW, at, make_hot_topics, make_spread_case, post
 
 
@@ -199,4 +199,4 @@ def test_the_spread_page_of_a_topic(app_context, signed_in):
 def test_window_choices_are_the_module_s(app_context, signed_in):
     page = signed_in().get("/stats/trends").get_data(as_text=True)
 
-    assert all(f'<option value="{hours}"' in page for hours in trends.WINDOW_CHOICES)
+    assert all(f'<option value="{hours}"' in page for hours in maths.WINDOW_CHOICES)

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from app.core.text import fold
-from app.triage.model.labels import CATEGORIES, SPLITS, load_examples
+from app.core.vocabulary import CATEGORIES
+from app.triage.model.labels import SPLITS, load_examples
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "triage"
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "split_dataset.py"

@@ -2,8 +2,8 @@
 
 from app.triage.evaluation import place_accuracy, source_of
 from app.triage.model.evaluate import choose_thresholds
-from app.triage.model.inference import Prediction
 from app.triage.model.labels import Example
+from app.triage.model.prediction import Prediction
 from app.triage.pipeline import Thresholds, analyse
 
 

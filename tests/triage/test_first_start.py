@@ -15,7 +15,6 @@ import pytest
 from app.collectors.base import PostData
 from app.collectors.models import Post
 from app.collectors.operations import store_posts
-from app.collectors.tasks import sweep_pending_posts
 from app.extensions import db
 from app.triage import tasks
 from app.triage.model import fallback, inference, store
@@ -29,6 +28,7 @@ from app.triage.model.progress import (
     training_lock,
 )
 from app.triage.model.train import run_training
+from app.triage.tasks import sweep_pending_posts
 from tests.triage.test_model import TINY_SETTINGS, tiny_base, tiny_rows
 
 ROOT = Path(__file__).resolve().parents[2]

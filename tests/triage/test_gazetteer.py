@@ -7,8 +7,8 @@ from collections import Counter
 import pytest
 
 from app.triage.gazetteer import Gazetteer, PlaceMatch, get_gazetteer, resolve_place
-from app.triage.places_data import former_districts, former_wards, load_hcmc_units
 from app.triage.textnorm import normalize
+from app.units.hcmc import former_districts, former_wards, load_hcmc_units
 
 QUAN_7_WARDS = {"Phường Tân Thuận", "Phường Tân Mỹ", "Phường Tân Hưng", "Phường Phú Thuận"}
 

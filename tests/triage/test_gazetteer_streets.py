@@ -9,7 +9,7 @@ import pytest
 
 from app.triage.gazetteer import Gazetteer, PlaceMatch, get_gazetteer
 from app.triage.gazetteer_index import DATA_DIR
-from app.triage.places_data import former_districts, load_hcmc_units
+from app.units.hcmc import former_districts, load_hcmc_units
 
 ROOT = Path(__file__).resolve().parents[2]
 

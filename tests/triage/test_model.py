@@ -10,12 +10,12 @@ import torch
 from click.testing import CliRunner
 from transformers import BertConfig, BertModel
 
+from app.core.vocabulary import CATEGORIES
 from app.triage.cli import triage_cli
 from app.triage.encoder.q4format import Vocabulary
 from app.triage.encoder.tokenizer import build_tokenizer
 from app.triage.model import evaluate, fallback, inference, store
 from app.triage.model.labels import (
-    CATEGORIES,
     SENTIMENTS,
     DatasetError,
     load_examples,

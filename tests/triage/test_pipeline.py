@@ -351,9 +351,9 @@ def test_the_same_problem_named_in_another_district_is_another_case(
 
 
 def test_cases_opened_together_get_their_own_sla_clocks(app_context, keyword_classifier):
-    from app.cases import sla
-    from app.cases.clocks import _calendar
-    from app.cases.policies import load_default_sla
+    from app.cases.sla import maths as sla
+    from app.cases.sla.clocks import _calendar
+    from app.cases.sla.policies import load_default_sla
 
     load_default_sla()
     ids = _store(

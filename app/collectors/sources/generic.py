@@ -22,7 +22,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from app.collectors.base import (
-    HCMC_TZ,
     InvalidItem,
     PostData,
     check_storable,
@@ -33,6 +32,7 @@ from app.collectors.base import (
     to_float,
     to_int,
 )
+from app.core.time import HCMC
 
 _SOURCE_NAME = re.compile(r"^[a-z0-9][a-z0-9_.:-]{0,39}$")
 
@@ -97,7 +97,7 @@ def post_from_record(
         text=require_text(_first(record, "text", "message", "content")),
         language=_text(_first(record, "language", "lang")),
         posted_at=parse_timestamp(
-            _first(record, "posted_at", "created_at", "timestamp"), naive_tz=HCMC_TZ
+            _first(record, "posted_at", "created_at", "timestamp"), naive_tz=HCMC
         ),
         author_handle=_text(_first(record, "author_handle") or author.get("handle")),
         author_name=_text(_first(record, "author_name") or author.get("name")),

@@ -8,8 +8,8 @@
 Modules: `labels` (label maps, dataset), `preprocess` (text form), `vocab`
 (vocabulary trimming), `modeling` (TriageConfig/TriageModel), `build` (from the
 base encoder), `loop` (cached-feature training loop), `train` (a versioned
-run), `store` (versions and the ``current`` pointer), `inference`, `fallback`,
-`metrics`, `evaluate`.
+run), `store` (versions and the ``current`` pointer), `prediction` (what a
+classifier returns), `inference`, `fallback`, `metrics`, `evaluate`.
 
 Names are imported lazily, so ``import app.triage.model`` does not load torch.
 """
@@ -18,6 +18,10 @@ __all__ = ["Prediction", "clear_cache", "load_classifier", "load_count", "predic
 
 
 def __getattr__(name: str):
+    if name == "Prediction":
+        from app.triage.model.prediction import Prediction
+
+        return Prediction
     if name in __all__:
         from app.triage.model import inference
 

@@ -11,9 +11,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from app.triage.model.inference import Classifier, make_prediction
-from app.triage.model.labels import CATEGORIES, RELEVANCE, SENTIMENTS, Example
+from app.core.vocabulary import CATEGORIES
+from app.triage.model.labels import RELEVANCE, SENTIMENTS, Example
 from app.triage.model.metrics import binary_report, classification_report, format_report
+from app.triage.model.prediction import Classifier, make_prediction
 
 
 def evaluate_examples(

@@ -24,9 +24,10 @@ from pathlib import Path
 
 import numpy as np
 
+from app.core.vocabulary import CATEGORIES
 from app.triage.model import store
-from app.triage.model.inference import DEFAULT_BATCH_SIZE, make_prediction
-from app.triage.model.labels import CATEGORIES, SENTIMENTS, Example, fingerprint, load_examples
+from app.triage.model.labels import SENTIMENTS, Example, fingerprint, load_examples
+from app.triage.model.prediction import DEFAULT_BATCH_SIZE, make_prediction
 from app.triage.textnorm import normalize
 
 log = logging.getLogger(__name__)

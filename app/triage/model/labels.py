@@ -11,19 +11,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-#: Category codes of DESIGN.md, in a fixed order (the category head's logit order).
-CATEGORIES = (
-    "flooding",
-    "traffic",
-    "environment",
-    "urban_order",
-    "security",
-    "infrastructure",
-    "administrative",
-    "health",
-    "education",
-    "other",
-)
+# The category codes of DESIGN.md, in a fixed order: the category head's logit order.
+from app.core.vocabulary import CATEGORIES
+
 SENTIMENTS = ("negative", "neutral", "positive")
 #: The relevance head's classes; index 1 means "relevant".
 RELEVANCE = ("not_relevant", "relevant")

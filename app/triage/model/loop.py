@@ -29,7 +29,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from app.triage.model.labels import CATEGORIES, SENTIMENTS, Example, fingerprint, load_examples
+from app.core.vocabulary import CATEGORIES
+from app.triage.model.labels import SENTIMENTS, Example, fingerprint, load_examples
 from app.triage.model.labels import split_paths as dataset_paths
 from app.triage.model.modeling import TriageModel, pad_batch
 from app.triage.model.preprocess import has_diacritics, prepare_text, strip_diacritics

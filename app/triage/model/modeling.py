@@ -26,7 +26,8 @@ from transformers import AutoConfig, AutoModel, BertConfig, BertModel, BertPreTr
 from transformers.masking_utils import create_bidirectional_mask
 from transformers.utils import ModelOutput
 
-from app.triage.model.labels import CATEGORIES, RELEVANCE, SENTIMENTS
+from app.core.vocabulary import CATEGORIES
+from app.triage.model.labels import RELEVANCE, SENTIMENTS
 
 HEADS = ("relevance", "category", "sentiment")
 
