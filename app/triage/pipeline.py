@@ -11,7 +11,7 @@ Every decision carries its confidence and a reason a person can read. The same
 
 from dataclasses import dataclass
 
-from app.triage.gazetteer import find_outside, names_city_place, resolve_place
+from app.triage.places.gazetteer import find_outside, names_city_place, resolve_place
 from app.triage.signals import assess
 
 #: Below these the post waits for a person instead of being guessed. A trained model

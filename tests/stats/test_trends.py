@@ -5,6 +5,7 @@ import math
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from marshmallow import ValidationError
 from sqlalchemy import select
 
 from app.collectors.models import Watchlist
@@ -12,7 +13,7 @@ from app.extensions import db
 from app.notifications.models import Notification
 from app.notifications.operations import render
 from app.stats.models import SpikeAlert
-from app.stats.trends import hot_topics, keywords, maths, queries, spikes
+from app.stats.trends import hot_topics, keywords, maths, queries, schemas, spikes
 from tests.stats.trend_dataset import HCMC, NOW, WARD, make_hot_topics, make_spikes, post
 
 # -- pure maths --------------------------------------------------------------------------
@@ -351,30 +352,30 @@ def test_volume_by_channel_per_local_day(app_context):
     ("raw", "hours"), [(None, 24), ("", 24), ("6", 6), ("48h", 48), ("7d", 168), (" 12 ", 12)]
 )
 def test_windows(raw, hours):
-    assert maths.parse_window(raw) == hours
+    assert schemas.parse_window({"window": raw}) == hours
 
 
 @pytest.mark.parametrize("raw", ["0", "169", "8d", "abc", "-5", "1.5"])
 def test_bad_windows(raw):
-    with pytest.raises(maths.ParamError) as error:
-        maths.parse_window(raw)
-    assert error.value.field == "window"
+    with pytest.raises(ValidationError) as error:
+        schemas.parse_window({"window": raw})
+    assert list(error.value.messages) == ["window"]
 
 
 def test_ranges():
-    start, end = maths.parse_range("2026-12-01", "2026-12-08", NOW)
+    start, end = schemas.parse_range({"from": "2026-12-01", "to": "2026-12-08"}, NOW)
     assert start == datetime(2026, 12, 1, tzinfo=HCMC)
     assert end == datetime(2026, 12, 9, tzinfo=HCMC)  # the end day is included
-    assert maths.parse_range(None, None, NOW) == (NOW - timedelta(days=30), NOW)
-    start, _ = maths.parse_range("2026-12-01T08:00:00+00:00", None, NOW)
+    assert schemas.parse_range({}, NOW) == (NOW - timedelta(days=30), NOW)
+    start, _ = schemas.parse_range({"from": "2026-12-01T08:00:00+00:00"}, NOW)
     assert start == datetime(2026, 12, 1, 8, tzinfo=UTC)
     for bad_from, bad_to in (
         ("2026-12-09", "2026-12-01"),
         ("yesterday", None),
         ("2024-01-01", None),
     ):
-        with pytest.raises(maths.ParamError):
-            maths.parse_range(bad_from, bad_to, NOW)
+        with pytest.raises(ValidationError):
+            schemas.parse_range({"from": bad_from, "to": bad_to}, NOW)
 
 
 def test_the_hourly_job_checks_for_spikes(app_context, watchlist, analysts):

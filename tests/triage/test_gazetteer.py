@@ -6,7 +6,8 @@ from collections import Counter
 
 import pytest
 
-from app.triage.gazetteer import Gazetteer, PlaceMatch, get_gazetteer, resolve_place
+from app.triage.places.gazetteer import Gazetteer, get_gazetteer, resolve_place
+from app.triage.places.matches import PlaceMatch
 from app.triage.textnorm import normalize
 from app.units.hcmc import former_districts, former_wards, load_hcmc_units
 

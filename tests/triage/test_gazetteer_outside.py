@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from app.triage.gazetteer import (
+from app.triage.places.gazetteer import (
     Gazetteer,
-    OutsidePlace,
     find_outside,
     find_outside_all,
     get_gazetteer,
     names_city_place,
 )
+from app.triage.places.outside import OutsidePlace
 
 ROOT = Path(__file__).resolve().parents[2]
 

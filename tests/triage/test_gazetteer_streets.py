@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from app.triage.gazetteer import Gazetteer, PlaceMatch, get_gazetteer
-from app.triage.gazetteer_index import DATA_DIR
+from app.triage.places.gazetteer import Gazetteer, get_gazetteer
+from app.triage.places.index import DATA_DIR
+from app.triage.places.matches import PlaceMatch
 from app.units.hcmc import former_districts, load_hcmc_units
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -5,9 +5,9 @@ import unicodedata
 
 import pytest
 
-from app.triage.gazetteer import resolve_place
 from app.triage.lookalikes import LOOKALIKE_TABLE, fold_lookalikes
 from app.triage.model.preprocess import prepare_text
+from app.triage.places.gazetteer import resolve_place
 from app.triage.syllables import ALL_VOWELS, fix_tone_placement, split_syllables
 from app.triage.textnorm import clean, expand_abbreviations, fold, normalize
 

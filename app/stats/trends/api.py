@@ -6,6 +6,8 @@ the spread of a topic is for supervisors, analysts and admins.
 """
 
 from flask import jsonify, request
+from flask_babel import force_locale
+from marshmallow import ValidationError
 from sqlalchemy import select
 
 from app.api import ApiError, api, current_api_user
@@ -14,7 +16,7 @@ from app.cases.models import Case
 from app.core.validation import parse_int
 from app.extensions import db
 from app.models import utcnow
-from app.stats.trends import hot_topics, maths, queries, spikes, spread
+from app.stats.trends import hot_topics, maths, queries, schemas, spikes, spread
 from app.stats.trends.access import TREND_ROLES
 
 MAX_LIMIT = 50
@@ -26,6 +28,13 @@ def _bad(field: str, message: str) -> ApiError:
     return ApiError(
         400, "bad_request", f"invalid parameter '{field}': {message}", {field: [message]}
     )
+
+
+def _bad_request(error: ValidationError) -> ApiError:
+    """The schema's first message, in English, in the trends' error shape."""
+    field, found = next(iter(error.messages.items()))
+    with force_locale("en"):
+        return _bad(field, str(found[0]))
 
 
 def _require_trend_role(user) -> None:
@@ -42,15 +51,9 @@ def _limit() -> int:
 
 def _range(now, default_days=maths.DEFAULT_RANGE_DAYS, max_days=maths.MAX_RANGE_DAYS):
     try:
-        return maths.parse_range(
-            request.args.get("from"),
-            request.args.get("to"),
-            now,
-            default_days=default_days,
-            max_days=max_days,
-        )
-    except maths.ParamError as error:
-        raise _bad(error.field, error.message) from None
+        return schemas.parse_range(request.args, now, default_days=default_days, max_days=max_days)
+    except ValidationError as error:
+        raise _bad_request(error) from None
 
 
 @api.get("/trends")
@@ -59,9 +62,9 @@ def get_trends():
     _require_trend_role(user)
     now = utcnow()
     try:
-        window = maths.parse_window(request.args.get("window"))
-    except maths.ParamError as error:
-        raise _bad(error.field, error.message) from None
+        window = schemas.parse_window(request.args)
+    except ValidationError as error:
+        raise _bad_request(error) from None
     limit = _limit()
     start, end = _range(now)
     hot = hot_topics.hot_topics(

@@ -210,7 +210,7 @@ class Segmenter:
 
     def __init__(self, lexicon: Lexicon | None = None, gazetteer=None):
         if gazetteer is None:
-            from app.triage.gazetteer import get_gazetteer
+            from app.triage.places.gazetteer import get_gazetteer
 
             gazetteer = get_gazetteer()
         self.lexicon = lexicon if lexicon is not None else Lexicon(known_phrases())

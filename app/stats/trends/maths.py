@@ -4,7 +4,8 @@
 - the spike baseline: mean and sample standard deviation of the daily volumes (`baseline`,
   `is_spike`, `find_spikes`);
 - rising keys and keyword topics: `rank_rising`, `growth`, `jaccard`, `group_keywords`;
-- request parameters shared by the API and the pages: `parse_window`, `parse_range`.
+- the limits of the request parameters (`WINDOW_CHOICES`, `MAX_WINDOW_HOURS`, …), which
+  schemas.py reads and checks.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from app.core.time import HCMC
-from app.core.validation import check_date
 
 #: Keywords whose posts overlap this much (Jaccard) are one topic; a phrase made of
 #: overlapping keywords must be written in this share of the topic's posts.
@@ -220,81 +220,10 @@ def find_spikes(
     return found
 
 
-# -- request parameters (pure; shared by the API and the pages) --------------------------
+# -- request parameters: the limits that schemas.py enforces --------------------------------
 
 #: Window lengths offered on the pages, in hours.
 WINDOW_CHOICES = (6, 12, 24, 48, 72, 168)
 MAX_WINDOW_HOURS = 168
 DEFAULT_RANGE_DAYS = 30
 MAX_RANGE_DAYS = 366
-
-
-class ParamError(ValueError):
-    """A bad query parameter: `field` and a message in English (the API's language)."""
-
-    def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field, self.message = field, message
-
-
-def parse_window(raw: str | None, default: int = 24) -> int:
-    """Hours of the hot-topic window: "24", "24h" or "7d"; 1 to 168 hours."""
-    if raw is None or raw.strip() == "":
-        return default
-    text = raw.strip().lower()
-    factor = 24 if text.endswith("d") else 1
-    number = text[:-1] if text[-1:] in ("d", "h") else text
-    if not (number.isascii() and number.isdigit() and len(number) <= 6):
-        raise ParamError("window", f"must be hours like 24, 24h or 7d, got {raw[:40]!r}")
-    hours = int(number) * factor
-    if not 1 <= hours <= MAX_WINDOW_HOURS:
-        raise ParamError("window", f"must be between 1 and {MAX_WINDOW_HOURS} hours")
-    return hours
-
-
-def parse_moment(raw: str, field: str, *, end_of_day: bool = False) -> datetime:
-    """An ISO 8601 date (a local day in app.core.time.ZONE_NAME) or datetime (naive means local).
-
-    A date as the end of a range means the end of that day: the next local midnight.
-    """
-    text = raw.strip()
-    try:
-        if not text.isascii():
-            raise ValueError(text)
-        if len(text) == 10:
-            day = datetime.fromisoformat(text).replace(tzinfo=HCMC)
-        else:
-            moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise ParamError(field, f"must be an ISO 8601 date or datetime, got {raw[:40]!r}") from None
-    try:
-        check_date(day if len(text) == 10 else moment)
-    except ValueError as error:
-        raise ParamError(field, str(error)) from None
-    if len(text) == 10:
-        return (day + timedelta(days=1) if end_of_day else day).astimezone(UTC)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=HCMC)
-    return moment.astimezone(UTC)
-
-
-def parse_range(
-    raw_from: str | None,
-    raw_to: str | None,
-    now: datetime,
-    *,
-    default_days: int = DEFAULT_RANGE_DAYS,
-    max_days: int = MAX_RANGE_DAYS,
-) -> tuple[datetime, datetime]:
-    """[start, end) from ?from= and ?to= (either may be missing: `default_days` before the end,
-    which defaults to now). The range must be positive and at most `max_days` long."""
-    end = parse_moment(raw_to, "to", end_of_day=True) if raw_to and raw_to.strip() else now
-    if raw_from and raw_from.strip():
-        start = parse_moment(raw_from, "from")
-    else:
-        start = end - timedelta(days=default_days)
-    if start >= end:
-        raise ParamError("from", "must be before 'to'")
-    if end - start > timedelta(days=max_days):
-        raise ParamError("from", f"the range is at most {max_days} days")
-    return start, end

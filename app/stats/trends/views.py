@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from flask import Response, abort, flash, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from marshmallow import ValidationError
 from sqlalchemy import select
 
 from app.cases import permissions
@@ -20,7 +21,7 @@ from app.core.time import HCMC
 from app.extensions import db
 from app.models import utcnow
 from app.stats import charts, export
-from app.stats.trends import hot_topics, maths, queries, spikes, spread
+from app.stats.trends import hot_topics, maths, queries, schemas, spikes, spread
 from app.stats.trends.access import TREND_ROLES
 from app.stats.trends.labels import CHANNEL_LABELS, SENTIMENT_LABELS, dimension_label, spike_label
 from app.stats.views import bp
@@ -185,15 +186,15 @@ def trends_dashboard():
         abort(403)
     now = utcnow()
     try:
-        window = maths.parse_window(request.args.get("window"))
-    except maths.ParamError:
+        window = schemas.parse_window(request.args)
+    except ValidationError:
         flash(_("The window was not understood; showing the last 24 hours."), "error")
         window = 24
     try:
-        start, end = maths.parse_range(request.args.get("from"), request.args.get("to"), now)
-    except maths.ParamError:
+        start, end = schemas.parse_range(request.args, now)
+    except ValidationError:
         flash(_("The dates were not understood; showing the last 30 days."), "error")
-        start, end = maths.parse_range(None, None, now)
+        start, end = schemas.parse_range({}, now)
     hot = hot_topics.hot_topics(
         now,
         window,
@@ -314,14 +315,10 @@ def spread_page():
         if current_user.role not in TREND_ROLES:
             abort(403)
         try:
-            start, end = maths.parse_range(
-                request.args.get("from"),
-                request.args.get("to"),
-                now,
-                default_days=7,
-                max_days=spread.MAX_TOPIC_DAYS,
+            start, end = schemas.parse_range(
+                request.args, now, default_days=7, max_days=spread.MAX_TOPIC_DAYS
             )
-        except maths.ParamError:
+        except ValidationError:
             error = _(
                 "The dates were not understood, or the range is longer than %(days)d days.",
                 days=spread.MAX_TOPIC_DAYS,

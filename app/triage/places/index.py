@@ -1,5 +1,5 @@
-"""The phrase indexes behind `gazetteer.Gazetteer`: every way people write HCMC's places,
-and the places outside it.
+"""The city's phrase index behind `places.gazetteer.Gazetteer`: every way people write
+HCMC's places (`outside_index` holds the places outside it).
 
 Each phrase is a space-joined run of folded tokens ("quan go vap"), as
 `textnorm.normalize` produces them, and maps to the `Entry`s it may mean. The
@@ -26,17 +26,14 @@ from app.units.hcmc import (
     former_districts,
     former_wards,
     load_hcmc_units,
-    other_districts,
     other_province_names,
-    other_provinces,
-    province_units,
 )
 
 CURRENT, FORMER_WARD, DISTRICT, OTHER_PROVINCE, LEVEL, CITY = (
     "current", "former_ward", "district", "other_province", "level", "city",
 )  # fmt: skip
 STREET, LANDMARK, FORMER_PROVINCE = "street", "landmark", "former_province"
-DATA_DIR = Path(__file__).resolve().parent / "data"
+DATA_DIR = Path(__file__).resolve().parents[1] / "data"
 
 # Level words as people write them, after textnorm expanded "P." / "Q." / "TP".
 _UNIT_PREFIXES = {"ward": ("phuong", "p"), "commune": ("xa", "x"), "special_zone": ("dac khu",)}
@@ -170,11 +167,13 @@ def load_data(name: str) -> dict:
         return json.load(handle)
 
 
-def _words(name: str) -> list[str]:
+def name_words(name: str) -> list[str]:
+    """A name's folded words ("Gò Vấp" -> ["go", "vap"])."""
     return re.findall(r"[^\W_]+", fold(name))
 
 
-def _surface(name: str) -> tuple[str, ...]:
+def name_surface(name: str) -> tuple[str, ...]:
+    """A name's words as written, lowercase with their diacritics."""
     return tuple(re.findall(r"[^\W_]+", clean(name).lower()))
 
 
@@ -183,7 +182,7 @@ def _number(text: str) -> str:
     return (text.lstrip("0") or "0") if text.isdigit() else text
 
 
-def _phrase(name: str) -> str:
+def name_phrase(name: str) -> str:
     """A name as the folded words `normalize` makes of it ("TP.HCM" -> "thanh pho ho chi minh")."""
     return " ".join(token.folded for token in normalize(name).tokens)
 
@@ -225,8 +224,8 @@ class Index:
             + [w.short_name for w in wards]
             + [d.short_name for d in districts]
         ):
-            self._lexicon.update(_words(name))
-            self._surfaces.setdefault(" ".join(_words(name)), set()).add(_surface(name))
+            self._lexicon.update(name_words(name))
+            self._surfaces.setdefault(" ".join(name_words(name)), set()).add(name_surface(name))
         for unit in units:
             self._add_unit(unit)
         for district in districts:
@@ -234,13 +233,13 @@ class Index:
         for ward in wards:
             self._add_former_ward(ward)
         for name in other_province_names():
-            entry = Entry(OTHER_PROVINCE, name, False, _surface(name), 1.0)
+            entry = Entry(OTHER_PROVINCE, name, False, name_surface(name), 1.0)
             for prefix in ("", "tinh ", "thanh pho "):
-                self.add(prefix + " ".join(_words(name)), entry)
+                self.add(prefix + " ".join(name_words(name)), entry)
         for word in _LEVEL_WORDS:
-            self.add(fold(word), Entry(LEVEL, word, False, _surface(word), 1.0))
+            self.add(fold(word), Entry(LEVEL, word, False, name_surface(word), 1.0))
         for name in _CITY_NAMES:
-            expected = _surface(name) if name == "sài thành" else None  # not "sai thành"
+            expected = name_surface(name) if name == "sài thành" else None  # not "sai thành"
             self.add(fold(name), Entry(CITY, name, False, expected, 1.0))
         self._add_former_provinces(districts)
         self._add_landmarks(districts)
@@ -248,7 +247,7 @@ class Index:
         # Places outside the city whose names contain one inside it ("Thái Bình Dương").
         for trap in load_data("outside_places.json")["traps"]:
             for name in trap["names"]:
-                self.add(_phrase(name), Entry(OTHER_PROVINCE, trap["name"], False, None, 1.0))
+                self.add(name_phrase(name), Entry(OTHER_PROVINCE, trap["name"], False, None, 1.0))
         return self
 
     def admin_phrases(self) -> set[str]:
@@ -266,14 +265,14 @@ class Index:
         for name, members in by_province.items():
             short = name.removeprefix("Tỉnh ").removeprefix("Thành phố ")
             province = FormerProvince(name, short, tuple(d.code for d in members))
-            words = _phrase(short)
-            expected = _surface(short)
+            words = name_phrase(short)
+            expected = name_surface(short)
             marked = Entry(FORMER_PROVINCE, province, True, expected, 0.65)
             for phrase in (f"tinh {words}", f"{words} province", f"province {words}"):
                 self.add(phrase, marked)
             self.add(words, Entry(FORMER_PROVINCE, province, False, expected, 0.6))
             if "-" in short:  # "Bà Rịa - Vũng Tàu": "BR-VT", "BRVT"
-                initials = ["".join(w[0] for w in _words(part)) for part in short.split("-")]
+                initials = ["".join(w[0] for w in name_words(part)) for part in short.split("-")]
                 for phrase in (" ".join(initials), "".join(initials)):
                     self.add(phrase, Entry(FORMER_PROVINCE, province, True, None, 0.6))
 
@@ -286,9 +285,9 @@ class Index:
                 item["name"], item["type"], tuple(item["districts"]), item.get("ward")
             )
             for name in [item["name"], *item.get("aliases", ())]:
-                words = _phrase(name)
+                words = name_phrase(name)
                 # Diacritics are checked even after a kind word: "Cầu mong" is a prayer.
-                entry = Entry(LANDMARK, landmark, False, _surface(name), 0.85)
+                entry = Entry(LANDMARK, landmark, False, name_surface(name), 0.85)
                 self.add(words, entry)
                 for start, variants in _LANDMARK_VARIANTS.items():
                     if words.startswith(start + " "):
@@ -301,7 +300,7 @@ class Index:
         admin = self.admin_phrases()
         streets: dict[str, Street] = {}
         for name, codes in data["streets"].items():
-            words = " ".join(_words(name))
+            words = " ".join(name_words(name))
             road = next((w for w in _ROAD_WORDS if words.startswith(w + " ")), None)
             bare = (
                 road is None
@@ -324,16 +323,18 @@ class Index:
                     self.add(f"{short}{rest}", entry)
         for alias, name in data["aliases"].items():
             street = streets[name]
-            self.add(_phrase(alias), Entry(STREET, street, street.road, _surface(alias), 0.75))
+            self.add(
+                name_phrase(alias), Entry(STREET, street, street.road, name_surface(alias), 0.75)
+            )
 
     def _add_unit(self, unit: CurrentUnit) -> None:
-        name = " ".join(_words(unit.short_name))
-        prefixed = Entry(CURRENT, unit, True, _surface(unit.short_name), 0.92)
+        name = " ".join(name_words(unit.short_name))
+        prefixed = Entry(CURRENT, unit, True, name_surface(unit.short_name), 0.92)
         for prefix in _UNIT_PREFIXES[unit.type]:
             self.add(f"{prefix} {name}", prefixed)
         for suffix in _UNIT_SUFFIXES[unit.type]:
             self.add(f"{name} {suffix}", prefixed)
-        self.add(name, Entry(CURRENT, unit, False, _surface(unit.short_name), 0.6))
+        self.add(name, Entry(CURRENT, unit, False, name_surface(unit.short_name), 0.6))
 
     def _add_district(self, district: FormerDistrict) -> None:
         number = re.fullmatch(r"\D*?(\d+)", district.short_name)
@@ -367,7 +368,7 @@ class Index:
     def _add_district_name(
         self, district: FormerDistrict, level: str, name: str, alias_of: str | None
     ) -> None:
-        words = " ".join(_words(name))
+        words = " ".join(name_words(name))
         factor = 0.9 if alias_of else 1.0
         expected = self._expected(words, name)
         prefixed = Entry(DISTRICT, district, True, expected, round(0.9 * factor, 3), alias_of)
@@ -404,7 +405,7 @@ class Index:
     def _add_ward_name(
         self, ward: FormerWard, level: str | None, name: str, alias_of: str | None
     ) -> None:
-        words = " ".join(_words(name))
+        words = " ".join(name_words(name))
         expected = self._expected(words, name)
         entry = Entry(FORMER_WARD, ward, True, expected, 0.9, alias_of)
         for prefix in _FORMER_WARD_PREFIXES.get(level or ward.type_label, ()):
@@ -443,187 +444,6 @@ class Index:
         only matched with its level word: bare "dat do" could be "đắt đỏ" (dear).
         """
         if not name.isascii():
-            return _surface(name)
+            return name_surface(name)
         surfaces = self._surfaces.get(words, set())
         return next(iter(surfaces)) if len(surfaces) == 1 else None
-
-
-# -- outside the city ---------------------------------------------------------
-
-PROVINCE, HANOI, FOREIGN, TRAP = "province", "hanoi", "foreign", "trap"
-#: What a mention of an outside place needs around it to count.
-MARKED, BARE, CONTEXT, NATION = "marked", "bare", "context", "nation"
-_DISTRICT_LEVELS = {
-    "Quận": ("quan",), "Huyện": ("huyen",), "Thị xã": ("thi xa",), "Thành phố": ("thanh pho",),
-}  # fmt: skip
-
-
-@dataclass(frozen=True, slots=True)
-class OutsideEntry:
-    """One meaning of a phrase that names a place outside the city."""
-
-    name: str  # what to call it: "Hà Nội", "Quận Cầu Giấy, Hà Nội", "Mỹ"
-    region: str  # the province, country or sea it is in: "Hà Nội", "Mỹ"
-    kind: str  # PROVINCE | HANOI | FOREIGN | TRAP
-    rule: str  # MARKED: its level word says it; BARE: a name alone; CONTEXT/NATION: needs a word before
-    expected: tuple[str, ...]  # its words as written, lowercase with diacritics
-    capitals: tuple[bool, ...]  # which of them a post that uses capitals must capitalise
-    acronym: bool  # "HN", "USA": typed in capitals only
-    quality: float
-
-
-def _both_forms(words: list[str]) -> frozenset[str]:
-    surfaces = {" ".join(clean(word).lower().split()) for word in words}
-    return frozenset(surfaces | {fold(word) for word in surfaces})
-
-
-def _capitals(name: str) -> tuple[bool, ...]:
-    return tuple(word[:1].isupper() for word in re.findall(r"[^\W_]+", clean(name)))
-
-
-class OutsideIndex:
-    """Phrase -> the places outside HCMC it may name: the other provinces before and after
-    2025 and their districts (from the package), Hà Nội's wards, and the curated places,
-    countries, cities and traps of `data/outside_places.json`.
-
-    A name that is also a place, street or landmark of the city, or that the data marks
-    as a common word, is only indexed with its level word ("tỉnh Hậu Giang", "quận
-    Thanh Xuân"): a wrong "outside" dismisses a real problem of the city.
-    """
-
-    def __init__(self, city: Index) -> None:
-        self.phrases: dict[str, list[OutsideEntry]] = {}
-        self.lengths: dict[str, tuple[int, ...]] = {}
-        data = load_data("outside_places.json")
-        self._data = data
-        self._city = self._city_phrases(city)
-        self._city_districts = {" ".join(_words(d.short_name)) for d in former_districts()}
-        self._needs_marker = {" ".join(_words(name)) for name in data["needs_marker"]}
-        self._street_ok = {" ".join(_words(name)) for name in data["bare_despite_street"]}
-        self._single_ok = {" ".join(_words(name)) for name in data["bare_single_syllable"]}
-        #: Word lists, each word as typed with its diacritics and as typed without.
-        self.context_words = {
-            "place": _both_forms(data["context_words"]["place"]),
-            "nation": _both_forms(data["context_words"]["nation"]),
-        }
-        self.context_words["any"] = self.context_words["place"] | self.context_words["nation"]
-        self.context_words["titles"] = _both_forms(data["context_words"]["titles"])
-        self.blocking_words = _both_forms(data["blocking_words"])
-        self.person_words = _both_forms(data["person_words"])
-        self.person_words_folded = frozenset(fold(word) for word in data["person_words"])
-
-    def build(self) -> "OutsideIndex":
-        """Fill the index; returns self."""
-        self._add_provinces()
-        self._add_districts()
-        self._add_hanoi_wards()
-        data = self._data
-        for area in data["hanoi_areas"]:
-            name = area if "Hà Nội" in area else f"{area}, Hà Nội"
-            self._add(area, name, "Hà Nội", HANOI, BARE, 0.8)
-        for place in data["places"]:
-            for name in place["names"]:
-                self._add(name, place["name"], place["region"], PROVINCE, BARE, 0.85)
-        for country in data["foreign"]:
-            nation_only = country.get("nation_only", False)
-            for name in country["names"]:
-                self._add(name, country["name"], country["name"], FOREIGN, BARE, 0.9)
-            for name in country.get("context_names", ()):
-                rule = NATION if nation_only else CONTEXT
-                self._add(name, country["name"], country["name"], FOREIGN, rule, 0.85)
-        for trap in data["traps"]:
-            for name in trap["names"]:
-                self._add(name, trap["name"], trap["region"], TRAP, BARE, 0.9, check=False)
-        return self
-
-    # -- sources --------------------------------------------------------------
-
-    def _add_provinces(self) -> None:
-        for full, short in other_provinces():
-            kind = HANOI if short == "Hà Nội" else PROVINCE
-            level = "thanh pho" if full.startswith("Thành phố") else "tinh"
-            words = " ".join(_words(short))
-            for phrase in (f"{level} {words}", f"{words} province", f"{words} city"):
-                self._add(phrase, short, short, kind, MARKED, 0.95, check=False, text=short)
-            quality = 0.9 if level == "thanh pho" else 0.85
-            self._add(short, short, short, kind, BARE, quality)
-            for alias in self._data["province_aliases"].get(short, ()):
-                self._add(alias, short, short, kind, BARE, quality)
-
-    def _add_districts(self) -> None:
-        """The districts of the other provinces before 2025: with their level word, and
-        the cities (and Hà Nội's districts) also alone."""
-        for district in other_districts():
-            short, province = district.short_name, district.province_short
-            words = " ".join(_words(short))
-            if not words or words in self._city_districts:
-                continue  # "huyện Tân Phú" (Đồng Nai) reads as the city's Tân Phú
-            kind = HANOI if province == "Hà Nội" else PROVINCE
-            name = f"{district.name}, {province}"
-            for prefix in _DISTRICT_LEVELS.get(district.type_label, ()):
-                if f"{prefix} {words}" not in self._city:
-                    self._add(f"{prefix} {words}", name, province, kind, MARKED, 0.9, text=short)
-            if kind == HANOI or district.type_label == "Thành phố":
-                self._add(short, name, province, kind, BARE, 0.8)
-
-    def _add_hanoi_wards(self) -> None:
-        for full, short, level in province_units("Hà Nội"):
-            words = " ".join(_words(short))
-            prefix = {"Phường": "phuong", "Xã": "xa"}.get(level)
-            if prefix and words and f"{prefix} {words}" not in self._city:
-                name = f"{full}, Hà Nội"
-                self._add(f"{prefix} {words}", name, "Hà Nội", HANOI, MARKED, 0.85, text=short)
-
-    # -- adding ---------------------------------------------------------------
-
-    @staticmethod
-    def _city_phrases(city: Index) -> dict[str, set[str]]:
-        """Phrase -> the kinds of the city's places it names (units, streets, landmarks)."""
-        kinds = {CURRENT, FORMER_WARD, DISTRICT, FORMER_PROVINCE, STREET, LANDMARK, CITY}
-        found: dict[str, set[str]] = {}
-        for key, entries in city.phrases.items():
-            named = {e.kind for e in entries if e.kind in kinds}
-            if named:
-                found[key] = named
-        return found
-
-    def _add(
-        self,
-        written: str,
-        name: str,
-        region: str,
-        kind: str,
-        rule: str,
-        quality: float,
-        *,
-        check: bool = True,
-        text: str | None = None,
-    ) -> None:
-        """Index `written` (a name as posts write it, or already folded words with `text`
-        giving the name's own letters) unless, alone, it could be a place of the city."""
-        phrase = written if text is not None else _phrase(written)
-        if not phrase:
-            return
-        surface = text if text is not None else written
-        acronym = surface.isascii() and surface.isupper() and len(surface) <= 5
-        if check and rule != MARKED and not acronym:
-            city_kinds = self._city.get(phrase, set())
-            if city_kinds - {STREET} or (STREET in city_kinds and phrase not in self._street_ok):
-                return
-            if phrase in self._needs_marker:
-                return
-            single = " " not in phrase and rule == BARE and phrase not in self._single_ok
-            if single and (kind in (PROVINCE, HANOI) or not written.isascii()):
-                return  # one Vietnamese syllable alone is a word before it is a place
-        # The name's own words: the tail of a phrase with its level word ("tỉnh Hà Nam").
-        expected = _surface(surface)
-        capitals = _capitals(surface) if text is None else ()
-        entry = OutsideEntry(name, region, kind, rule, expected, capitals, acronym, quality)
-        bucket = self.phrases.setdefault(phrase, [])
-        if any(e.name == name and e.rule == rule for e in bucket):
-            return
-        bucket.append(entry)
-        first = phrase.split()[0]
-        self.lengths[first] = tuple(
-            sorted({*self.lengths.get(first, ()), len(phrase.split())}, reverse=True)
-        )
