@@ -40,7 +40,7 @@ from pathlib import Path
 import psycopg
 from sqlalchemy import text
 
-from bench.common import ADMIN_DSN, summary, timed
+from bench.common import ADMIN_DSN, analyst_app, p95, summary, timed, verdict
 
 DB_NAME = os.environ.get("BENCH_HOT_DATABASE", "socialbeat_bench_hot")
 BATCH = 100_000
@@ -259,42 +259,13 @@ def _analyse(tables) -> None:
             conn.execute(f"VACUUM ANALYZE {table}")
 
 
-def _p95(samples: list[float]) -> float:
-    return sorted(samples)[max(0, int(len(samples) * 0.95) - 1)]
-
-
-def _verdict(samples: list[float]) -> str:
-    if _p95(samples) < TARGET_P95_MS:
-        return f"PASS (p95 under {TARGET_P95_MS} ms)"
-    return f"FAIL (p95 {TARGET_P95_MS} ms or more)"
-
-
 def run(total: int = 1_000_000, runs: int = 30) -> None:
-    from flask_migrate import upgrade
-
-    from app import create_app
     from app.extensions import db
     from app.models import utcnow
     from app.stats.trends import hot_topics as hot
-    from app.units.operations import load_hcmc
-    from app.users.operations import create_user, get_user_by_email, issue_token
-    from config import Config
 
     keep = os.environ.get("BENCH_KEEP_DB") == "1"
-    config = type(
-        "BenchConfig",
-        (Config,),
-        {"SQLALCHEMY_DATABASE_URI": _database_url(), "JOBS_MODE": "inline"},
-    )
-    app = create_app(config)
-    print("hot topics benchmark: preparing the database…", flush=True)
-    with app.app_context():
-        upgrade()
-        load_hcmc()
-        analyst = get_user_by_email("bench-analyst@socialbeat.vn") or create_user(
-            "bench-analyst@socialbeat.vn", "bench-password", "analyst", "VP-UBND"
-        )
-        _, token = issue_token(analyst, name="bench")
+    app, token = analyst_app(_database_url(), "hot topics")
     now = utcnow()
     try:
         seed(app, total, now)
@@ -338,7 +309,7 @@ def run(total: int = 1_000_000, runs: int = 30) -> None:
         samples = timed(call(url), runs)
         print(
             f"hot topics and keywords, 24 h window ({posts:,} posts): {summary(samples)} "
-            f"— {_verdict(samples)}",
+            f"— {verdict(samples, TARGET_P95_MS)}",
             flush=True,
         )
         week = timed(call("/api/v1/trends?window=7d&limit=10"), max(5, runs // 3))
@@ -361,7 +332,7 @@ def run(total: int = 1_000_000, runs: int = 30) -> None:
             db.session.remove()
         print(
             f"hot topics summary ({posts:,} posts): median {statistics.median(samples):.1f} ms, "
-            f"p95 {_p95(samples):.1f} ms — {_verdict(samples)}",
+            f"p95 {p95(samples):.1f} ms — {verdict(samples, TARGET_P95_MS)}",
             flush=True,
         )
     finally:

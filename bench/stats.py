@@ -32,7 +32,7 @@ from datetime import date, timedelta
 import psycopg
 from sqlalchemy import text
 
-from bench.common import ADMIN_DSN, summary, timed
+from bench.common import ADMIN_DSN, analyst_app, p95, summary, timed, verdict
 
 DB_NAME = os.environ.get("BENCH_STATS_DATABASE", "socialbeat_bench_stats")
 BATCH = 100_000
@@ -181,43 +181,12 @@ def last_full_month(today: date) -> tuple[date, date]:
     return last.replace(day=1), last
 
 
-def _p95(samples: list[float]) -> float:
-    return sorted(samples)[max(0, int(len(samples) * 0.95) - 1)]
-
-
-def _verdict(samples: list[float], target: float) -> str:
-    return (
-        f"PASS (p95 under {target} ms)"
-        if _p95(samples) < target
-        else f"FAIL (p95 {target} ms or more)"
-    )
-
-
 def run(total: int = 1_000_000, runs: int = 50) -> None:
-    from flask_migrate import upgrade
-
-    from app import create_app
     from app.extensions import db
     from app.models import utcnow
-    from app.units.operations import load_hcmc
-    from app.users.operations import create_user, get_user_by_email, issue_token
-    from config import Config
 
     keep = os.environ.get("BENCH_KEEP_DB") == "1"
-    config = type(
-        "BenchConfig",
-        (Config,),
-        {"SQLALCHEMY_DATABASE_URI": _database_url(), "JOBS_MODE": "inline"},
-    )
-    app = create_app(config)
-    print("stats benchmark: preparing the database…", flush=True)
-    with app.app_context():
-        upgrade()
-        load_hcmc()
-        analyst = get_user_by_email("bench-analyst@socialbeat.vn") or create_user(
-            "bench-analyst@socialbeat.vn", "bench-password", "analyst", "VP-UBND"
-        )
-        _, token = issue_token(analyst, name="bench")
+    app, token = analyst_app(_database_url(), "stats")
     now = utcnow()
     try:
         seed(app, total, now)
@@ -262,7 +231,7 @@ def run(total: int = 1_000_000, runs: int = 50) -> None:
         results = [("handling time by unit over a month", samples, TARGET_P95_MS)]
         print(
             f"stats handling time by unit over a month ({total:,} cases): {summary(samples)} "
-            f"— {_verdict(samples, TARGET_P95_MS)}",
+            f"— {verdict(samples, TARGET_P95_MS)}",
             flush=True,
         )
         for name, other in (
@@ -286,7 +255,7 @@ def run(total: int = 1_000_000, runs: int = 50) -> None:
             results.append((f"backlog by {group}", samples, BACKLOG_TARGET_P95_MS))
             print(
                 f"stats backlog by {group} ({total:,} cases): {summary(samples)} "
-                f"— {_verdict(samples, BACKLOG_TARGET_P95_MS)}",
+                f"— {verdict(samples, BACKLOG_TARGET_P95_MS)}",
                 flush=True,
             )
         print(f"stats summary ({total:,} cases):", flush=True)
@@ -296,7 +265,7 @@ def run(total: int = 1_000_000, runs: int = 50) -> None:
             else:
                 print(
                     f"  {name:<36} median {statistics.median(samples):6.1f} ms, "
-                    f"p95 {_p95(samples):6.1f} ms — {_verdict(samples, target)}",
+                    f"p95 {p95(samples):6.1f} ms — {verdict(samples, target)}",
                     flush=True,
                 )
     finally:
