@@ -67,10 +67,12 @@ def _forms(keys: set[str], docs: dict[str, set[int]]) -> dict[str, Counter]:
     return forms
 
 
-def hot_keywords(window_start, now, baseline_start, limit, min_volume) -> list[dict]:
+def _rising(kind: str, window_start, now, baseline_start, min_volume) -> list:
+    """The keys of one kind ("term" or "case") whose window volume rose over the baseline,
+    ranked, from the hourly counts."""
     scale = (now - window_start) / (window_start - baseline_start)
     current, previous = hourly_reads.compare(
-        "term",
+        kind,
         (window_start, now),
         (baseline_start, window_start),
         min_volume=min_volume,
@@ -78,7 +80,13 @@ def hot_keywords(window_start, now, baseline_start, limit, min_volume) -> list[d
     )
     if not current:
         return []
-    rising = rank_rising(current, previous, scale=scale, min_volume=min_volume)
+    return rank_rising(current, previous, scale=scale, min_volume=min_volume)
+
+
+def hot_keywords(window_start, now, baseline_start, limit, min_volume) -> list[dict]:
+    rising = _rising("term", window_start, now, baseline_start, min_volume)
+    if not rising:
+        return []
     # The terms that may make the cut, ties included; a place's flag only breaks ties.
     if len(rising) > MAX_GROUPED_TERMS:
         last = rising[MAX_GROUPED_TERMS - 1]
@@ -110,17 +118,7 @@ def hot_keywords(window_start, now, baseline_start, limit, min_volume) -> list[d
 
 
 def hot_cases(window_start, now, baseline_start, limit, min_volume, unit_ids) -> list[dict]:
-    scale = (now - window_start) / (window_start - baseline_start)
-    current, previous = hourly_reads.compare(
-        "case",
-        (window_start, now),
-        (baseline_start, window_start),
-        min_volume=min_volume,
-        scale=scale,
-    )
-    if not current:
-        return []
-    trends = rank_rising(current, previous, scale=scale, min_volume=min_volume)
+    trends = _rising("case", window_start, now, baseline_start, min_volume)
     result = []
     chunk_size = max(CASE_CHUNK, 3 * limit)
     columns = (Case.id, Case.code, Case.title, Case.category, Case.status, Case.mention_count,
