@@ -8,6 +8,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from rq import Queue, SimpleWorker
 
 from app.cases import operations
@@ -80,8 +81,11 @@ def test_a_policy_change_lifts_a_warning_that_no_longer_applies(p3_case, inline_
     db.session.commit()
     p3, form = _p3_form(resolve_minutes=str(50 * 480))
 
-    save_policy(p3, form)
-    schedule_recompute(rematch=True)
+    # At noon that Monday: 50 working days later the clock is far from at risk (on a real
+    # date weeks later it would be at risk again, and keep its warning).
+    with time_machine.travel(local(7, 12), tick=False):
+        save_policy(p3, form)
+        schedule_recompute(rematch=True)
 
     db.session.refresh(resolve)
     assert resolve.warned_at is None
