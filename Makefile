@@ -10,9 +10,11 @@ PIP_NOISE := ^WARNING: Location
 
 .PHONY: run test install install-dev translations services chromium models lint bench fuzz clean
 
+# --no-compile: pip would byte-compile all 15,000 modules of the requirements (torch's mostly),
+# half a minute of a fresh `make run` on 2 cores; Python compiles the few it imports on first use.
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet -r requirements.txt 2>&1 | { grep -v "$(PIP_NOISE)" || true; }
+	$(PY) -m pip install --quiet --no-compile -r requirements.txt 2>&1 | { grep -v "$(PIP_NOISE)" || true; }
 	touch $@
 
 $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
@@ -58,8 +60,9 @@ lint: install-dev
 fuzz: install-dev services
 	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-200} $(PY) -m pytest tests/core/test_fuzz_api.py -q
 
+# `make bench` runs them all; `make bench BENCH=single` one (or several, space-separated).
 bench: install-dev services
-	$(PY) -m bench
+	$(PY) -m bench $(BENCH)
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -37,6 +37,8 @@ DATA = Path(__file__).resolve().parent.parent / "data" / "triage"
 DATABASE = "socialbeat_bench_single"
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
 POLL_SECONDS = 0.01
+#: Issue 15: a citizen's report reaches its triage result within 5 s at p95.
+TARGET_P95_SECONDS = 5.0
 
 
 def _fresh_database() -> str:
@@ -175,6 +177,8 @@ def run(reports: int = 30, warm: bool = True) -> None:
         f"stored -> triaged p50 {statistics.median(ordered):.2f} s, p95 {p95:.2f} s, "
         f"max {ordered[-1]:.2f} s" + (f"; {failed} not triaged" if failed else "")
     )
+    passed = p95 <= TARGET_P95_SECONDS and not failed
+    print(f"  {'PASS' if passed else 'FAIL'} (target: p95 ≤ {TARGET_P95_SECONDS:g} s, all triaged)")
     print(
         f"  model loads: {parent_loads} in the worker's parent (ready in {warm_up_seconds:.1f} s), "
         f"{loads.value - parent_loads} in the {len(ordered)} jobs "

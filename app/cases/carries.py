@@ -84,7 +84,8 @@ class OriginalPost:
     media_links: tuple[str, ...]
 
 
-def _original(post: Post) -> OriginalPost:
+def original_post(post: Post) -> OriginalPost:
+    """A post as the case page and the review card show it: source, channel, link, reach."""
     link = web_link(post.url)
     return OriginalPost(
         id=post.id,
@@ -123,7 +124,7 @@ def posts_page(case: Case, page: int = 1, per_page: int = POSTS_PER_PAGE) -> Pos
         .offset((page - 1) * per_page)
         .limit(per_page)
     ).all()
-    return PostsPage([_original(post) for post in rows], total, page, pages)
+    return PostsPage([original_post(post) for post in rows], total, page, pages)
 
 
 @dataclass(frozen=True)

@@ -320,6 +320,8 @@ def check_storable(post: PostData, *, truncate_id: bool = False) -> PostData:
     for name, value in fields.items():
         if value is None:
             continue
+        if not isinstance(value, str):
+            raise InvalidItem(f"{name} is not text ({type(value).__name__})")
         _check_string(value, name)
         limit = lengths.get(name)
         if limit is not None and len(value) > limit:
@@ -332,6 +334,10 @@ def check_storable(post: PostData, *, truncate_id: bool = False) -> PostData:
         raise InvalidItem(
             f"date {post.posted_at.date().isoformat()} is not between {MIN_YEAR} and {MAX_YEAR}"
         )
+    if not isinstance(post.media_urls, list) or not all(
+        isinstance(url, str) for url in post.media_urls
+    ):
+        raise InvalidItem("media_urls is not a list of addresses")
     _check_value(post.media_urls, "media_urls")
     _check_value(post.place_hints, "place")
     _check_value(post.contact, "contact")

@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app.core import formatting
-from app.core.links import web_link
+from app.core.links import carried_query, web_link
 
 #: (endpoint, label, roles that see it). Domains add their pages here.
 NAVIGATION: list[tuple[str, object, tuple[str, ...]]] = [
@@ -43,7 +43,8 @@ def nav_items() -> list[dict]:
 
 
 def language_links() -> list[dict]:
-    args = dict(request.args)
+    path_args = request.view_args or {}
+    args = carried_query(request.args, path_names=path_args)
     links = []
     for code, label in (("vi", "Tiếng Việt"), ("en", "English")):
         args["lang"] = code
@@ -51,7 +52,7 @@ def language_links() -> list[dict]:
             {
                 "code": code,
                 "label": label,
-                "url": url_for(request.endpoint, **(request.view_args or {}), **args)
+                "url": url_for(request.endpoint, **path_args, **args)
                 if request.endpoint
                 else f"?lang={code}",
                 "active": str(get_locale()) == code,
@@ -75,6 +76,7 @@ FILTERS = {
 def init_templating(app: Flask) -> None:
     app.jinja_env.filters.update(FILTERS)
     app.jinja_env.filters["web_link"] = web_link
+    app.jinja_env.filters["carried_query"] = carried_query
     app.context_processor(
         lambda: {
             "nav_items": nav_items,

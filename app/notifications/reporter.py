@@ -8,6 +8,7 @@ queues a job per row, and the job sends it. What the message says is the public 
 response, masked like on the public page. Internal notes never do.
 """
 
+import hashlib
 import logging
 import smtplib
 from collections.abc import Callable
@@ -15,6 +16,7 @@ from datetime import datetime
 
 from flask import current_app
 from flask_babel import force_locale
+from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 
 from app.collectors.models import Post
@@ -27,6 +29,10 @@ from app.notifications.models import EmailStatus, ReporterEmail
 log = logging.getLogger(__name__)
 
 STATUS, RESPONSE = "status", "response"
+#: Set in a report's contact when the reporter asked for no more emails about its case.
+EMAILS_OFF = "emails_off"
+#: The salt of the signed links that stop a reporter's emails about one case.
+STOP_SALT = "reporter-emails-stop"
 #: A failing address is retried each dispatch, at most this many times.
 MAX_ATTEMPTS = 5
 
@@ -45,6 +51,8 @@ def reporters_of(case) -> dict[str, str]:
         ).all()
     found: dict[str, str] = {}
     for contact, language in rows:
+        if (contact or {}).get(EMAILS_OFF):
+            continue
         address = str((contact or {}).get("email") or "").strip()
         if is_email_address(address) and address.lower() not in {a.lower() for a in found}:
             found[address] = language or ""
@@ -107,3 +115,55 @@ def compose(message: ReporterEmail) -> tuple[str, str]:
     if composer is None:
         raise RuntimeError("nothing composes reporter emails: app.public.operations registers it")
     return composer(message)
+
+
+def _stop_serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.secret_key, salt=STOP_SALT)
+
+
+def _address_key(address: str | None) -> str:
+    """What a stop link holds of an address: a digest, so the address is not in the link."""
+    return hashlib.sha256((address or "").strip().lower().encode()).hexdigest()[:32]
+
+
+def stop_token(case_id: int, address: str) -> str:
+    """The signed part of the link, in each email, that stops the emails about one case."""
+    return _stop_serializer().dumps([case_id, _address_key(address)])
+
+
+def read_stop_token(token: str) -> tuple[int, str] | None:
+    """(case id, address digest) of a stop link; None for anything this site did not sign."""
+    try:
+        case_id, key = _stop_serializer().loads(token)
+    except (BadSignature, TypeError, ValueError):
+        return None
+    if not isinstance(case_id, int) or not isinstance(key, str):
+        return None
+    return case_id, key
+
+
+def stop_emails(case_id: int, address_key: str) -> int:
+    """No more emails about the case to the address (`read_stop_token`'s digest): its reports
+    that gave it are marked and the messages still waiting are skipped. Commits; returns the
+    reports marked."""
+    marked = 0
+    posts = db.session.scalars(
+        select(Post).where(Post.case_id == case_id, Post.contact.is_not(None))
+    ).all()
+    for post in posts:
+        contact = dict(post.contact or {})
+        address = str(contact.get("email") or "")
+        if not address or _address_key(address) != address_key or contact.get(EMAILS_OFF):
+            continue
+        post.contact = {**contact, EMAILS_OFF: True}
+        marked += 1
+    waiting = db.session.scalars(
+        select(ReporterEmail).where(
+            ReporterEmail.case_id == case_id, ReporterEmail.status == EmailStatus.pending.value
+        )
+    )
+    for message in waiting:
+        if _address_key(message.to_address) == address_key:
+            message.status = EmailStatus.skipped.value
+    db.session.commit()
+    return marked

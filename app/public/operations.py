@@ -413,6 +413,18 @@ def _render_reopened(notification) -> Rendered:
 register_renderer(REOPENED_KIND, _render_reopened)
 
 
+def reporter_emails_link(token: str, *, stop: bool) -> str | None:
+    """The code of the case a reporter's stop link is about (None for a link this site did
+    not sign, or a case that is gone); with `stop`, no more emails about it to that address."""
+    found = reporter.read_stop_token(token)
+    case = db.session.get(Case, found[0]) if found else None
+    if case is None:
+        return None
+    if stop:
+        reporter.stop_emails(case.id, found[1])
+    return case.code
+
+
 def compose_reporter_email(message) -> tuple[str, str]:
     """What an email to a reporter (notifications.reporter) says, in the active language:
     the status in plain words, the public response (masked) if any, the tracking link."""
@@ -432,6 +444,8 @@ def compose_reporter_email(message) -> tuple[str, str]:
         link,
         "",
         _("You receive this because you gave your email address with your report."),
+        _("To receive no more emails about this report, open:"),
+        f"{base}/public/emails/stop/{reporter.stop_token(case.id, message.to_address)}",
     ]
     return subject, "\n".join(lines)
 

@@ -57,6 +57,11 @@ class UnitFigures:
     solved_count: int = 0
 
     @property
+    def reopened_by_reporter(self) -> int:
+        """Answers in which the reporter said the problem is not solved (each reopened the case)."""
+        return self.feedback_count - self.solved_count
+
+    @property
     def on_time_percent(self) -> float | None:
         total = self.met + self.breached
         return round(100 * self.met / total, 1) if total else None

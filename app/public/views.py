@@ -177,6 +177,17 @@ def browse():
     )
 
 
+@bp.route("/emails/stop/<token>", methods=["GET", "POST"])
+def stop_reporter_emails(token: str):
+    """The link in each email to a reporter: a button first (a mail scanner that opens the
+    link stops nothing), then no more emails about that case to that address."""
+    stopped = request.method == "POST"
+    code = operations.reporter_emails_link(token, stop=stopped)
+    if code is None:
+        return _private(render_template("public/stop_emails.html", invalid=True), 404)
+    return _private(render_template("public/stop_emails.html", code=code, stopped=stopped), 200)
+
+
 @bp.get("/units")
 def units():
     now = utcnow()

@@ -107,34 +107,35 @@ def _train(
     data_dir, output_root, root, seed, epochs, layers, trainable_layers, batch_size, device,
     lexical_weight, fallback, exclude_source,
 ):  # fmt: skip
-    from app.triage.model.loop import TrainSettings
-    from app.triage.model.train import run_training
-
-    settings = TrainSettings(seed=seed)
-    for name, value in (
-        ("epochs", epochs),
-        ("layers", layers),
-        ("trainable_layers", trainable_layers),
-        ("batch_size", batch_size),
-        ("lexical_weight", lexical_weight),
-    ):
-        if value is not None:
-            setattr(settings, name, value)
-    if exclude_source:
-        import tempfile
-
-        from app.triage.model.labels import write_without_source
-
-        if output_root is None:
-            raise click.UsageError("--exclude-source needs --output (keep the served model)")
-        held_out = tempfile.mkdtemp(prefix="triage-without-")
-        counts = write_without_source(data_dir, held_out, exclude_source)
-        click.echo(f"[data] without {exclude_source}: {counts}")
-        data_dir, fallback = held_out, False
     from app.triage.model.progress import ProgressRecorder, progress_path
 
+    if exclude_source and output_root is None:
+        raise click.UsageError("--exclude-source needs --output (keep the served model)")
+    # The progress file first: /admin/model shows "starting" while torch is still loading.
     progress = ProgressRecorder(progress_path(root), echo=click.echo)
     try:
+        from app.triage.model.loop import TrainSettings
+        from app.triage.model.train import run_training
+
+        settings = TrainSettings(seed=seed)
+        for name, value in (
+            ("epochs", epochs),
+            ("layers", layers),
+            ("trainable_layers", trainable_layers),
+            ("batch_size", batch_size),
+            ("lexical_weight", lexical_weight),
+        ):
+            if value is not None:
+                setattr(settings, name, value)
+        if exclude_source:
+            import tempfile
+
+            from app.triage.model.labels import write_without_source
+
+            held_out = tempfile.mkdtemp(prefix="triage-without-")
+            counts = write_without_source(data_dir, held_out, exclude_source)
+            click.echo(f"[data] without {exclude_source}: {counts}")
+            data_dir, fallback = held_out, False
         if fallback:
             from app.triage.model.fallback import train_fallback
 

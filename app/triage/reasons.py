@@ -16,10 +16,19 @@ from flask_babel import gettext as _
 from flask_babel import pgettext
 
 from app.cases.labels import CATEGORY_LABELS, label
+from app.core import formatting
 
 
 def _category(code: str) -> str:
     return label(CATEGORY_LABELS, code)
+
+
+def _similarity(groups: dict) -> dict:
+    """The groups with the similarity as the reader writes it ("0,28" in Vietnamese)."""
+    try:
+        return {**groups, "similarity": formatting.number(float(groups["similarity"]), 2)}
+    except ValueError:  # not a number after all ("1.2.3"): as written
+        return groups
 
 
 #: The kinds of landmark the gazetteer names (`data/landmarks.json`'s "type", in words).
@@ -100,7 +109,9 @@ _PARTS: Forms = _compiled(
         ),  # fmt: skip
         (
             r"possible duplicate of (?P<code>\S+) \(similarity (?P<similarity>[\d.]+)\)",
-            lambda g: _("possible duplicate of %(code)s (similarity %(similarity)s)", **g),
+            lambda g: _(
+                "possible duplicate of %(code)s (similarity %(similarity)s)", **_similarity(g)
+            ),
         ),
         (r"no change suggested", lambda g: _("no change suggested")),
         (
@@ -114,7 +125,7 @@ _PARTS: Forms = _compiled(
                 "unsure, but it repeats an open case of %(category)s (similarity %(similarity)s, "
                 "%(pct)s): joined it",
                 category=_category(g["code"]),
-                similarity=g["similarity"],
+                similarity=_similarity(g)["similarity"],
                 pct=g["pct"],
             ),
         ),  # fmt: skip
@@ -143,7 +154,9 @@ _PARTS: Forms = _compiled(
         ),
         (
             r"new mention from (?P<source>\S+) \(similarity (?P<similarity>[\d.]+)\)",
-            lambda g: _("new mention from %(source)s (similarity %(similarity)s)", **g),
+            lambda g: _(
+                "new mention from %(source)s (similarity %(similarity)s)", **_similarity(g)
+            ),
         ),
         (
             r"rule #(?P<position>\d+): (?P<description>.*)",

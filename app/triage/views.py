@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from app.cases.carries import contact_of
+from app.cases.carries import contact_of, original_post
 from app.cases.media import photos_of
 from app.collectors.models import Post
 from app.core.validation import positive_int, whole_number
@@ -55,6 +55,7 @@ def review():
         choices=ward_choices(page.items, _local_units()),
         photos={post.id: photos_of([post]) for post in page.items},
         contacts={post.id: contact_of(post) for post in page.items},
+        originals={post.id: original_post(post) for post in page.items},
     )
 
 

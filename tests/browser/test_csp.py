@@ -10,9 +10,14 @@ import pytest
 from flask import url_for
 
 from app.cases import operations
+from app.cases.models import ResponseTemplate
 from app.cases.sla.models import SlaCalendar, SlaPolicy
 from app.cases.sla.policies import load_default_sla
+from app.collectors.models import Post
+from app.core.codes import new_code
 from app.extensions import db
+from app.models import utcnow
+from app.public.operations import issue_feedback_token
 from app.stats.reports import making
 from tests.conftest import TEST_PASSWORD
 
@@ -54,10 +59,12 @@ def watched(page):
     return page
 
 
-def _visit(page, url: str, lang: str) -> None:
+def _visit(page, url: str, lang: str, status: int = 200) -> None:
     joiner = "&" if "?" in url else "?"
     response = page.goto(f"{url}{joiner}lang={lang}")
-    assert response is not None and response.status == 200, f"{url}: {response and response.status}"
+    assert response is not None and response.status == status, (
+        f"{url}: {response and response.status}"
+    )
     page.wait_for_load_state("load")
     events = page.evaluate("window.__cspViolations")
     assert events == [], f"{url} ({lang}): {events}"
@@ -90,6 +97,21 @@ def some_data(app, create_user):
     )
     admin = create_user("admin", unit_code="UBND-TP", full_name="Quản Trị")
     report = making.generate("evening_report", user=admin)
+    template = ResponseTemplate(category="infrastructure", title="Mẫu", body="Đã xử lý {{ code }}")
+    db.session.add(template)
+    citizen_post = Post(
+        source="citizen",
+        external_id="csp-report",
+        channel="direct",
+        text=case.title,
+        posted_at=utcnow(),
+        tracking_code=new_code(),
+        case_id=case.id,
+    )
+    db.session.add(citizen_post)
+    db.session.commit()
+    feedback_token = issue_feedback_token(citizen_post)
+    db.session.commit()
     policy = db.session.scalar(db.select(SlaPolicy).order_by(SlaPolicy.id))
     calendar = db.session.scalar(db.select(SlaCalendar).order_by(SlaCalendar.id))
     with app.test_request_context():
@@ -116,6 +138,15 @@ def some_data(app, create_user):
             url_for("cases.sla_policies"),
             url_for("cases.sla_policy", policy_id=policy.id),
             url_for("cases.sla_calendar", calendar_id=calendar.id),
+            url_for("cases.sla_calendar"),
+            url_for("cases.sla_policy"),
+            url_for("cases.edit_response_template", template_id=template.id),
+            url_for("auth.admin_users"),
+            url_for("auth.admin_user", user_id=officer.id),
+            url_for("auth.admin_units"),
+            url_for("triage.model_status"),
+            url_for("notifications.settings"),
+            url_for("api.docs"),
         ]
         public = [
             url_for("public.index"),
@@ -123,6 +154,10 @@ def some_data(app, create_user):
             url_for("public.browse"),
             url_for("public.case", code=case.code),
             url_for("public.units"),
+            url_for("public.track", code=citizen_post.tracking_code),
+            url_for(
+                "public.reporter_feedback", code=citizen_post.tracking_code, token=feedback_token
+            ),
         ]
     return {"admin": admin, "staff": staff, "public": public, "policy": policy}
 
@@ -131,6 +166,8 @@ def some_data(app, create_user):
 def test_public_pages_break_no_rule(live_server, watched, some_data, lang):
     for path in [*some_data["public"], "/login"]:
         _visit(watched, live_server + path, lang)
+    # The error pages are the app's own pages too.
+    _visit(watched, live_server + "/public/cases/HCM-0000-00000", lang, status=404)
 
 
 @pytest.mark.parametrize("lang", ["vi", "en"])

@@ -13,11 +13,14 @@ import pytest
 from flask import url_for
 
 from app.cases import comments, operations
+from app.cases.models import ResponseTemplate
 from app.cases.sla.models import SlaCalendar, SlaPolicy
 from app.collectors.models import Post
+from app.demo.cases import load_default_templates
 from app.extensions import db
 from app.models import utcnow
 from app.stats.reports import making
+from app.users.admin import issue_reset_token
 from tests.browser.test_csp import _sign_in
 from tests.stats.handling_dataset import build
 
@@ -122,8 +125,12 @@ def seeded(app, create_user):
     )
     db.session.commit()
     report = making.generate("evening_report", user=admin)
+    load_default_templates()
+    db.session.commit()
     policy = db.session.scalar(db.select(SlaPolicy).order_by(SlaPolicy.id))
     calendar = db.session.scalar(db.select(SlaCalendar).order_by(SlaCalendar.id))
+    template = db.session.scalar(db.select(ResponseTemplate).order_by(ResponseTemplate.id))
+    reset_token = issue_reset_token(admin, assignee, app.config["SECRET_KEY"])
     with app.test_request_context():
         staff = [
             url_for("cases.queue"),
@@ -144,6 +151,11 @@ def seeded(app, create_user):
             url_for("collectors.watchlists"),
             url_for("cases.sla_policy", policy_id=policy.id),
             url_for("cases.sla_calendar", calendar_id=calendar.id),
+            # The admin screens that take an argument: a user (the long e-mail) and a template.
+            url_for("auth.admin_user", user_id=assignee.id),
+            url_for("cases.edit_response_template", template_id=template.id),
+            url_for("notifications.settings"),
+            url_for("api.docs"),
             *_simple_get_pages(app, ("/admin", "/stats")),
         ]
         public = [
@@ -154,21 +166,27 @@ def seeded(app, create_user):
             url_for("public.units"),
             url_for("public.track", code=handled["A"].code),
             url_for("auth.login"),
+            url_for("auth.reset_password", token=reset_token),
         ]
     return {
         "admin": admin,
+        "assignee": assignee,
         "code": case.code,
         "staff": list(dict.fromkeys(staff)),
         "public": public,
+        # Error pages (the app's layout with a way back) must fit a phone too.
+        "errors": [f"/cases/{case.id + 10_000}", "/public/no-such-page"],
     }
 
 
-def _overflows(page, base: str, paths: list[str], lang: str) -> list[str]:
+def _overflows(page, base: str, paths: list[str], lang: str, status: int = 200) -> list[str]:
     found = []
     for path in paths:
         joiner = "&" if "?" in path else "?"
         response = page.goto(f"{base}{path}{joiner}lang={lang}")
-        assert response is not None and response.ok, f"{path}: {response and response.status}"
+        assert response is not None and response.status == status, (
+            f"{path}: {response and response.status}"
+        )
         problem = page.evaluate(OVERFLOW)
         if problem:
             found.append(f"{path} ({lang}) {problem}")
@@ -179,6 +197,7 @@ def _overflows(page, base: str, paths: list[str], lang: str) -> list[str]:
 def test_no_page_scrolls_sideways_on_a_phone(live_server, phone, seeded, lang):
     _sign_in(phone, live_server, seeded["admin"])
     problems = _overflows(phone, live_server, seeded["public"] + seeded["staff"], lang)
+    problems += _overflows(phone, live_server, seeded["errors"], lang, status=404)
     assert problems == [], "pages wider than a 390 px phone:\n" + "\n".join(problems)
 
 
@@ -221,3 +240,16 @@ def test_ticking_a_case_on_a_phone_brings_out_the_bulk_actions(live_server, phon
     tick.tap()
     assert not tick.is_checked()
     assert not assign.is_visible()
+
+
+def test_a_new_password_link_fits_a_phone(live_server, phone, seeded, app):
+    """The one-time link an admin makes (a long URL) stays inside the screen."""
+    _sign_in(phone, live_server, seeded["admin"])
+    with app.test_request_context():
+        user_page = url_for("auth.admin_user", user_id=seeded["assignee"].id)
+    phone.goto(f"{live_server}{user_page}?lang=en")
+    phone.get_by_role("button", name="Make a password link").click()
+    link = phone.get_by_label("One-time password link")
+    link.wait_for()
+    assert "/reset/" in link.input_value()
+    assert phone.evaluate(OVERFLOW) is None

@@ -9,7 +9,6 @@ from PIL import Image, ImageDraw
 from app.cases.models import Case
 from app.collectors.models import Post
 from app.extensions import db
-from app.triage.tasks import triage_posts
 from tests.cases.conftest import _sla_defaults  # noqa: F401  (shared fixture)
 from tests.conftest import TEST_PASSWORD
 
@@ -40,7 +39,7 @@ def uploads(app, tmp_path, monkeypatch):
 
 
 def test_a_report_filed_on_a_phone_shows_its_photo_contact_and_map_to_the_officer(
-    live_server, browser, page, uploads, tmp_path, create_user, keyword_classifier
+    live_server, browser, page, uploads, tmp_path, create_user
 ):
     photo = _pothole_photo(tmp_path / "o-ga.jpg")
     phone = browser.new_context(locale="vi-VN", viewport={"width": 390, "height": 844})
@@ -51,8 +50,7 @@ def test_a_report_filed_on_a_phone_shows_its_photo_contact_and_map_to_the_office
         citizen.locator("#text").fill(
             "Ổ gà rất sâu trước cổng chợ Bến Thành, sáng nay 2 người ngã xe"
         )
-        if citizen.locator("#category").count():
-            citizen.locator("#category").select_option("infrastructure")
+        citizen.locator("#category").select_option("infrastructure")
         citizen.locator("#ward").select_option(BEN_THANH)
         citizen.locator("#place").fill("Cổng chính chợ Bến Thành, đường Lê Lợi")
         citizen.locator("#photo").set_input_files(str(photo))
@@ -62,23 +60,29 @@ def test_a_report_filed_on_a_phone_shows_its_photo_contact_and_map_to_the_office
         citizen.locator("#contact_consent").check()
         citizen.locator("form button[type=submit]").last.click()
         code = citizen.get_by_test_id("tracking-code").inner_text().strip()
+        # A case at once: received, with the date the city promises to answer by.
+        assert citizen.get_by_test_id("filed-status").inner_text() == "Tiếp nhận"
+        assert citizen.get_by_test_id("filed-promised").is_visible()
+        assert citizen.get_by_test_id("feedback-link").is_visible()
+        if SCREENSHOTS:
+            _shot(citizen, "filed-phone-vi.png")
+        # The public page of the case: the map, never the contact.
+        citizen.goto(f"{live_server}/public/cases/{code}")
+        assert citizen.get_by_test_id("place-map").is_visible()
+        public_text = citizen.locator("body").inner_text()
+        for detail in (NAME, PHONE, EMAIL):
+            assert detail not in public_text
+        if SCREENSHOTS:
+            _shot(citizen, "public-page-phone-vi.png")
     finally:
         phone.close()
 
-    post = db.session.scalar(db.select(Post).where(Post.tracking_code == code))
-    if post is None:  # the code shown may be the case's, when the report joined one
-        post = db.session.scalar(db.select(Post).order_by(Post.id.desc()).limit(1))
-    if post.case_id is None:
-        triage_posts([post.id])
-        db.session.expire_all()
-        post = db.session.get(Post, post.id)
-    assert post.case_id is not None, "the report did not become a case"
-    case = db.session.get(Case, post.case_id)
-    if case.ward_id is None:  # the ward the citizen chose is the case's place
-        from app.public.reports import ward_by_code
-
-        case.ward_id = ward_by_code(BEN_THANH).id
-        db.session.commit()
+    # No model has run: the report opened its case with the citizen's category and ward.
+    case = db.session.scalar(db.select(Case).where(Case.code == code))
+    assert case is not None, "the report did not become a case at once"
+    assert (case.status, case.category, case.ward.code) == ("received", "infrastructure", BEN_THANH)
+    post = db.session.scalar(db.select(Post).where(Post.case_id == case.id))
+    assert post.contact == {"name": NAME, "phone": PHONE, "email": EMAIL}
     officer = create_user("officer", unit_code=case.unit.code, email="carry-officer@example.vn")
 
     page.set_viewport_size({"width": 1366, "height": 1000})
@@ -108,11 +112,17 @@ def test_a_report_filed_on_a_phone_shows_its_photo_contact_and_map_to_the_office
     assert answer.status == 200 and answer.headers["content-type"] == "image/jpeg"
 
     if SCREENSHOTS:
-        folder = Path(SCREENSHOTS)
-        folder.mkdir(parents=True, exist_ok=True)
         for lang in ("vi", "en"):
             page.goto(f"{live_server}/cases/{case.id}?lang={lang}")
-            page.screenshot(path=str(folder / f"case-page-{lang}.png"), full_page=True)
-        page.set_viewport_size({"width": 390, "height": 844})
-        page.goto(f"{live_server}/public/cases/{case.code}")
-        page.screenshot(path=str(folder / "public-page-phone-vi.png"), full_page=True)
+            _shot(page, f"case-page-{lang}.png")
+
+
+def _shot(page, name: str) -> None:
+    """A full-page screenshot into CARRY_SCREENSHOTS, once the lazy photos have loaded."""
+    folder = Path(SCREENSHOTS)
+    folder.mkdir(parents=True, exist_ok=True)
+    for image in page.locator("img").all():
+        image.scroll_into_view_if_needed()
+    page.wait_for_function("[...document.images].every(i => i.complete)")
+    page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=str(folder / name), full_page=True)

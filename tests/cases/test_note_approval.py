@@ -215,11 +215,12 @@ def test_without_approval_a_public_note_is_published_at_once(
     assert NOTE in _public_page(client, case)
 
 
-def test_a_response_from_a_template_is_held_like_any_response(client, login, approval_unit):
-    """Templates only fill the response box; the response still goes through approval."""
+def test_a_response_from_a_template_is_held_like_any_response(app, client, login, approval_unit):
+    """Templates only fill the response box; the response still goes through approval,
+    and the supervisor sees the held text with approve and return on the case page."""
     from app.cases.models import ResponseTemplate
 
-    _, officer, _, case = approval_unit
+    _, officer, supervisor, case = approval_unit
     operations.transition(case, "resolved", officer, version=case.version)
     db.session.add(ResponseTemplate(category=case.category, title="Mẫu", body="Mẫu trả lời"))
     db.session.commit()
@@ -239,6 +240,28 @@ def test_a_response_from_a_template_is_held_like_any_response(client, login, app
 
     assert db.session.get(Case, case.id).status == "resolved"
     assert "Mẫu trả lời" not in _public_page(client, case)
+
+    supervisor_client = app.test_client()
+    login(supervisor, supervisor_client)
+    page = supervisor_client.get(f"/cases/{case.id}").get_data(as_text=True)
+    held = page.split("Response waiting for approval", 1)[1].split("</section>", 1)[0]
+    assert "Mẫu trả lời" in held
+    assert 'name="decision" value="approve"' in held
+    assert 'name="decision" value="return"' in held
+
+    answer = supervisor_client.post(
+        f"/cases/{case.id}/approval",
+        data={
+            "decision": "approve",
+            "version": db.session.get(Case, case.id).version,
+            "csrf_token": _csrf(page),
+        },
+        follow_redirects=True,
+    )
+
+    assert "Response published." in answer.get_data(as_text=True)
+    assert db.session.get(Case, case.id).status == "responded"
+    assert "Mẫu trả lời" in _public_page(client, case)
 
 
 def test_the_rule_lives_in_the_service_layer(approval_unit):

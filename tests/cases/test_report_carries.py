@@ -245,3 +245,30 @@ def test_the_review_card_shows_the_photo_and_the_contact(app, login, create_user
     assert analyst.get(f"/public/media/{name}").status_code == 200
     officer = _client_for(app, login, create_user("officer", unit_code="SO-XD"))
     assert officer.get(f"/public/media/{name}").status_code == 404
+
+
+def test_the_review_card_shows_a_comments_source_link_and_reach(app, login, create_user):
+    comment = Post(
+        source="facebook",
+        external_id="fb-comment-1",
+        parent_external_id="fb-post-1",
+        channel="social",
+        text="Cống ở hẻm 12 nghẹt cả tuần, mưa là ngập tới gối",
+        url="https://facebook.com/posts/1?comment_id=7",
+        posted_at=FILED_AT,
+        likes=1500,
+        shares=12,
+        needs_review=True,
+        triage_status="done",
+    )
+    db.session.add(comment)
+    db.session.commit()
+    analyst = _client_for(app, login, create_user("analyst", unit_code="UBND-TP"))
+
+    html = analyst.get("/triage/review?lang=en").get_data(as_text=True)
+
+    card = re.search(r"<article.*?</article>", html, re.S).group(0)
+    assert "Facebook · Social media · comment ·" in card
+    assert 'href="https://facebook.com/posts/1?comment_id=7"' in card
+    reach = re.search(r'data-testid="reach">(.*?)</p>', card, re.S).group(1)
+    assert "1,500 likes" in reach and "12 shares" in reach

@@ -122,6 +122,48 @@ def test_non_message_events_are_ignored_and_broken_messages_rejected():
     assert parse_zalo_event(no_id).rejected[0][1] == "missing msg_id"
 
 
+def test_odd_values_in_a_signed_event_cost_the_odd_value_not_the_message():
+    """Issue 15: webhook values of the wrong kind neither drop a good message nor reach
+    the database as something a page cannot show (a media address that is a number)."""
+    numbered = {**TEXT_EVENT, "sender": {"id": 246845883529197922}}
+    odd_media = {
+        **TEXT_EVENT,
+        "event_name": "user_send_image",
+        "message": {
+            "msg_id": "m5",
+            "text": "Ảnh cống nghẹt",
+            "attachments": [
+                {"type": "image", "payload": {"url": 5}},
+                {"type": "image", "payload": "https://z.example/b.jpg"},
+                {"type": "image", "payload": {"url": {"href": "javascript:alert(1)"}}},
+                {"type": "image", "payload": {"url": "https://z.example/c.jpg"}},
+            ],
+        },
+    }
+
+    [post] = parse_zalo_event(numbered).posts
+    assert post.author_handle == "246845883529197922"
+    [post] = parse_zalo_event(odd_media).posts
+    assert post.media_urls == ["https://z.example/c.jpg"]
+
+
+def test_a_post_whose_fields_are_not_text_is_rejected_naming_the_field():
+    from datetime import UTC, datetime
+
+    from app.collectors.base import InvalidItem, PostData, check_storable
+    from app.core.links import web_link
+
+    def _post(**values):
+        when = datetime(2026, 11, 27, tzinfo=UTC)
+        return PostData(source="zalo", text="Ngập", posted_at=when, **values)
+
+    with pytest.raises(InvalidItem, match="author_handle is not text"):
+        check_storable(_post(external_id="1", author_handle=5))
+    with pytest.raises(InvalidItem, match="media_urls is not a list of addresses"):
+        check_storable(_post(external_id="2", media_urls=[5]))
+    assert web_link(5) is None and web_link({"href": "https://a.example"}) is None
+
+
 def message(message_id, time_ms, text, src=1, kind="text"):
     return {
         "src": src,

@@ -143,3 +143,15 @@ def test_no_off_topic_post_becomes_a_case_with_the_real_model(runner, app_contex
     assert _off_topic_in_cases() == []
     # The post of issue 18 that became a flooding case is left out of the demo.
     assert _screened_texts() == ([FLOODED], 1)
+    # What `make run` shows on the trends page once the model serves: hot cases, and keywords
+    # that are words and phrases, no lone filler syllable among the top 20.
+    from app.models import utcnow
+    from app.stats.trends import hot_topics, keywords
+    from tests.stats.test_trends_keywords import FILLER
+
+    hot = hot_topics.hot_topics(utcnow(), limit=20)
+    assert hot["cases"], "the demo has hot cases"
+    top = [k["display"] for k in hot["keywords"][:20]]
+    assert len(top) >= 10 and not {k.lower() for k in top} & FILLER, top
+    lone = [k for k in top if " " not in k and k.lower() not in keywords.single_words()]
+    assert lone == [], top

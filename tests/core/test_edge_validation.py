@@ -293,3 +293,68 @@ def test_no_page_answers_a_bad_filter_with_a_server_error(signed_in, path):
         for value in BAD_VALUES:
             response = browser.get(path, query_string={name: value})
             assert response.status_code < 500, (path, name, value)
+
+
+# -- query names that url_for reads as its own -------------------------------------------
+# The language switch and the pages' own links are built with url_for(endpoint, **query):
+# ?endpoint=… or ?_method=… from a visitor's URL used to make every page a 500, and
+# ?code=… on /public/cases/<code> too.
+
+URL_FOR_QUERIES = [
+    "endpoint=x",
+    "_method=POST",
+    "_external=1&_scheme=https",
+    "_anchor=x",
+    "lang=en",
+]
+
+
+@pytest.mark.parametrize("query", URL_FOR_QUERIES)
+def test_query_names_of_url_for_do_not_break_public_pages_or_their_links(
+    client,
+    create_case,  # noqa: F811
+    query,
+):
+    code = create_case("responded").code
+    for path in ("/public/", "/public/browse", "/login", f"/public/cases/{code}"):
+        response = client.get(f"{path}?{query}")
+
+        assert response.status_code == 200, (path, query)
+        # The language switch still points at this page, relative, without url_for's names.
+        assert f'href="{path}?lang=vi" hreflang="vi"' in response.get_data(as_text=True), (
+            path,
+            query,
+        )
+
+
+def test_a_query_named_like_the_path_does_not_change_the_case_page_links(
+    client,
+    create_case,  # noqa: F811
+):
+    code = create_case("responded").code
+
+    response = client.get(f"/public/cases/{code}?code=HCM-0000-00000")
+
+    assert response.status_code == 200
+    assert f'href="/public/cases/{code}?lang=en" hreflang="en"' in response.get_data(as_text=True)
+
+
+def test_the_public_list_pages_on_without_carrying_url_for_names(
+    client,
+    create_case,  # noqa: F811
+):
+    for _ in range(21):  # a second page of answered cases
+        create_case("responded")
+
+    response = client.get("/public/browse?endpoint=x&_method=POST&q=")
+
+    assert response.status_code == 200
+    assert 'href="/public/browse?q=&amp;page=2"' in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("path", ["/stats/trends", "/stats/spread", "/stats/handling-time"])
+def test_query_names_of_url_for_do_not_break_staff_pages(signed_in, path):
+    response = signed_in("admin").get(f"{path}?endpoint=x&_method=POST&_anchor=a")
+
+    assert response.status_code == 200
+    assert "endpoint=x" not in response.get_data(as_text=True)

@@ -277,3 +277,26 @@ def test_an_api_500_stays_json(failing_app, database_url, monkeypatch):
     assert response.status_code == 500
     assert response.get_json()["code"] == "internal_server_error"
     assert "the view broke" not in response.get_data(as_text=True)
+
+
+def test_the_portals_own_429_is_the_error_page_with_a_way_back(client, monkeypatch):
+    """Too many reports from one address: the portal's page says so, in the language, with
+    the link back (the public form's rate limit answers with its own page)."""
+    from app.public import ratelimit
+
+    monkeypatch.setattr(ratelimit, "hit", lambda *args, **kwargs: False)
+    page = client.get("/public/report?lang=en").get_data(as_text=True)
+    token = page.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+
+    response = client.post(
+        "/public/report?lang=en",
+        data={"text": "Ngập nước sâu ở đường Nguyễn Hữu Cảnh", "category": "flooding",
+              "csrf_token": token},
+    )  # fmt: skip
+
+    assert response.status_code == 429
+    page = _page(response)
+    assert "Error 429" in page and "Too many requests" in page
+    assert "Please try again later." in page
+    assert '<a href="/public/">Back to the citizen portal</a>' in page
+    assert "File a report" in page  # the portal's own nav

@@ -259,3 +259,73 @@ def test_xlsx_keeps_numbers_as_numbers_with_a_number_format():
 
     assert sheet["B2"].value == 3.25 and sheet["B2"].number_format == "#,##0.0#"
     assert sheet["B3"].value == 2
+
+
+# -- every page in each language -----------------------------------------------------------
+
+#: What a page in one language must never show: the other language's numbers and dates.
+FOREIGN = {
+    # Vietnamese pages: no decimal point ("3.25"), no English date ("4 Dec"), no "60 %".
+    "vi": [
+        r"(?<![\d.])\d+\.\d{1,2}(?![\d.])",
+        r"\b\d{1,2} (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\b",
+        r"\d %",
+    ],
+    # English pages: no decimal comma ("3,25"), no day-first or US numeric date, no "60 %".
+    "en": [
+        r"(?<![\d,])\d+,\d{1,2}(?![\d,])",
+        r"\b\d{1,2}/\d{1,2}/\d{2,4}\b",
+        r"\d %",
+    ],
+}
+#: And what shows that the page formats its figures at all (over all pages of a language).
+OWN = {"vi": r"\d+,\d{1,2}\b", "en": r"\d+\.\d{1,2}\b"}
+
+
+@pytest.fixture
+def every_page(client, create_user, login):
+    """An admin's pages with figures on them: statistics, deadlines, reports, a case, portal."""
+    from app.stats.reports import making
+
+    admin = create_user("admin", unit_code="UBND-TP")
+    cases = build(admin)
+    for ward in ("27478", "26743"):
+        operations.create_case(
+            admin, {"title": "Rác ùn ứ", "category": "environment", "unit": ward, "ward": ward}
+        )
+    report = making.generate("evening_report", user=admin)
+    login(admin)
+    return [
+        f"/stats/handling-time?stage=resolved&group_by=unit&{RANGE}",
+        f"/stats/handling-time?stage=verified&group_by=category&{RANGE}",
+        f"/stats/backlog?{RANGE}",
+        f"/stats/map?{RANGE}",
+        "/stats/trends",
+        "/sla?period=30",
+        f"/stats/reports/{report.id}",
+        f"/cases/{cases['A'].id}",
+        "/cases",
+        "/admin/sources",
+        "/public/units",
+        f"/public/cases/{cases['A'].code}",
+    ]
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_no_page_shows_the_other_languages_formats(client, every_page, lang):
+    shown = {}
+    for path in every_page:
+        joiner = "&" if "?" in path else "?"
+        response = client.get(f"{path}{joiner}lang={lang}")
+        assert response.status_code == 200, path
+        # pygal's tooltip anchors (<desc class="x">292.1</desc>) are coordinates, never shown.
+        html = re.sub(r'<desc class="[xy](?: [^"]*)?">[^<]*</desc>', " ", response.get_data(True))
+        shown[path] = " ".join(re.sub(r"<[^>]+>", " ", html).split())
+    wrong = [
+        f"{path}: …{page[max(0, match.start() - 40) : match.end() + 20]}…"
+        for path, page in shown.items()
+        for pattern in FOREIGN[lang]
+        for match in re.finditer(pattern, page)
+    ]
+    assert wrong == [], "\n".join(wrong)
+    assert re.search(OWN[lang], " ".join(shown.values()))

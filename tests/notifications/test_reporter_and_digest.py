@@ -1,6 +1,8 @@
 """Issue 17, item 5: the reporter hears of status changes and the public response (never
 internal notes), and a user in digest mode gets one email an hour gathering several."""
 
+import base64
+import re
 from datetime import timedelta
 
 import pytest
@@ -12,6 +14,7 @@ from app.models import utcnow
 from app.notifications import preferences, reporter
 from app.notifications.mentions import mentioned_handles
 from app.notifications.tasks import dispatch_digests, dispatch_emails, dispatch_reporter_emails
+from tests.public.conftest import csrf_token
 
 INTERNAL = "Ghi chú nội bộ: chủ đầu tư chậm trễ, chưa báo dân"
 RESPONSE = "Đã vá ổ gà và cắm biển cảnh báo."
@@ -102,6 +105,39 @@ def test_no_email_without_an_address_given_with_consent(create_case, officer, ou
     dispatch_reporter_emails()
 
     assert outbox == []
+
+
+def test_the_reporter_stops_the_emails_with_the_link_in_each(
+    client, create_case, officer, outbox, inline_jobs
+):
+    case = create_case("received")
+    _report(case)
+    _step(case, "verifying", officer)
+    dispatch_reporter_emails()
+    link = re.search(
+        r"https://socialbeat\.test(/public/emails/stop/\S+)", outbox[0].get_content()
+    ).group(1)
+    payload = link.rsplit("/", 1)[1].split(".")[0]
+    assert b"dan@example.vn" not in base64.urlsafe_b64decode(payload + "==")  # only a digest
+
+    # Opening the link (as a mail scanner would) only shows the button.
+    page = client.get(f"{link}?lang=en")
+    assert page.status_code == 200
+    assert "Stop these emails" in page.get_data(as_text=True)
+    _step(case, "in_progress", officer)
+    dispatch_reporter_emails()
+    assert len(outbox) == 2
+
+    done = client.post(f"{link}?lang=en", data={"csrf_token": csrf_token(client)})
+    assert done.status_code == 200
+    assert f"you will receive no more emails about case {case.code}" in done.get_data(as_text=True)
+    _step(case, "resolved", officer)
+    _step(case, "responded", officer, public_response=RESPONSE)
+    dispatch_reporter_emails()
+    assert len(outbox) == 2
+    # A link this site did not sign stops nothing.
+    assert client.get(link[:-3] + "abc").status_code == 404
+    assert client.get("/public/emails/stop/x").status_code == 404
 
 
 def test_the_reporter_message_is_written_with_the_change(create_case, officer):

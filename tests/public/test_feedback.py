@@ -164,6 +164,18 @@ def test_scores_feed_the_unit_figures(client, create_case, reporter_link):
     assert "4.0/5 (1)" in page
 
 
+def test_a_refusal_is_counted_in_the_unit_figures(client, create_case, reporter_link):
+    solved, refused = create_case("responded"), create_case("responded")
+    _answer(client, reporter_link(solved), solved="yes", score="5")
+    _answer(client, reporter_link(refused), solved="no")
+
+    page = client.get("/public/units?lang=en").get_data(as_text=True)
+
+    row = re.search(r"<tr>\s*<td[^>]*>Department of Construction</td>(.*?)</tr>", page, re.S)
+    assert re.search(r'data-testid="reopened">1</td>', row.group(1))
+    assert "Reopened by the reporter" in page
+
+
 def test_a_second_reopening_notifies_again_for_the_new_cycle(
     client, create_case, reporter_link, create_user
 ):

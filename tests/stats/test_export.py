@@ -62,6 +62,8 @@ HOSTILE = [
     {"unit": '=HYPERLINK("http://evil.invalid","bấm")', "count": 2, "median": None, "at": None},
     {"unit": "@SUM(A1:A2)", "count": 3, "median": None, "at": None},
     {"unit": "Rác\u000b ùn ứ\x00", "count": 4, "median": -1.5, "at": None},
+    {"unit": "+1+1", "count": 5, "median": None, "at": None},
+    {"unit": "-2+3", "count": 6, "median": None, "at": None},
 ]
 
 
@@ -69,12 +71,14 @@ def test_text_people_wrote_never_becomes_a_spreadsheet_formula(app_context):
     sheet = load_workbook(
         io.BytesIO(table_response(COLUMNS, HOSTILE, "x", "xlsx").get_data())
     ).active
-    cells = [sheet.cell(row=n, column=1) for n in range(2, 6)]
+    cells = [sheet.cell(row=n, column=1) for n in range(2, 8)]
     assert [cell.value for cell in cells] == [
         "=1+1",
         '=HYPERLINK("http://evil.invalid","bấm")',
         "@SUM(A1:A2)",
         "Rác ùn ứ",  # the vertical tab and NUL are dropped, the file still opens
+        "+1+1",
+        "-2+3",
     ]
     assert {cell.data_type for cell in cells} == {"s"}
     assert sheet.cell(row=5, column=3).value == -1.5  # numbers stay numbers
@@ -86,5 +90,7 @@ def test_text_people_wrote_never_becomes_a_spreadsheet_formula(app_context):
         '\'=HYPERLINK("http://evil.invalid","bấm")',
         "'@SUM(A1:A2)",
         "Rác ùn ứ",
+        "'+1+1",
+        "'-2+3",
     ]
     assert rows[4][2] == "-1.5"

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.stats.models import Report, ReportSchedule, ReportSubscription
 from app.stats.reports import making
+from app.users.models import AdminAudit
 from tests.stats import report_dataset
 from tests.stats.report_dataset import NOW, TITLES
 from tests.stats.test_reports import pdf_text
@@ -211,6 +212,14 @@ def test_admins_set_the_schedule_times(app, create_user, login):
     assert (evening.time_of_day, evening.is_enabled) == ("17:45", False)
     page = client.get("/stats/reports/schedules").get_data(as_text=True)
     assert "Đã lưu lịch lập báo cáo." in page and "Đã tắt" in page
+    # Every admin change is audited, with what changed (issue 18, item 5).
+    audits = db.session.scalars(select(AdminAudit).order_by(AdminAudit.target_id)).all()
+    assert [(row.action, row.actor_id, row.target_id, row.details) for row in audits] == [
+        ("report_schedule.update", admin.id, morning.id,
+         {"kind": "morning_digest", "time_of_day": ["07:00", "06:30"]}),
+        ("report_schedule.update", admin.id, evening.id,
+         {"kind": "evening_report", "time_of_day": ["18:00", "17:45"], "is_enabled": [True, False]}),
+    ]  # fmt: skip
 
     response = client.post(
         "/stats/reports/schedules",

@@ -86,6 +86,7 @@ def test_evening_report_counts_the_day(report_day, unit_by_code):
         "posts_direct": 1,
         "sla_breaches": 2,
         "responses": 1,
+        "reopened_by_citizens": 0,
         "overdue": 2,
     }
     assert _section(data, "new_by_category")["rows"] == [
@@ -139,14 +140,20 @@ def test_evening_report_counts_the_day(report_day, unit_by_code):
 
 
 def test_evening_report_counts_each_response_once_and_explains_new_cases(report_day, unit_by_code):
+    from flask_babel import force_locale
+
     from app.cases import comments, operations
     from app.collectors.models import Post
     from app.extensions import db
+    from app.public.operations import give_feedback
 
     b = report_day["cases"]["B"]  # publicly answered at 15:00
     with time_machine.travel(report_dataset.local(27, 16), tick=False):
         # A public note an hour after the response: a public_reply event too.
         comments.add_comment(b, report_day["admin"], "Đã lắp đèn.", is_public=True)
+    # The reporter says it is not solved: the case is reopened, and the report counts it once.
+    with force_locale("vi"):
+        give_feedback(b, is_solved=False, score=None, now=report_dataset.local(27, 17))
     # Two cases triage opened: one from a social media post, one from a citizen's report.
     for number, channel in ((90, "social"), (91, "direct")):
         case = operations.open_case_for_post(
@@ -171,6 +178,7 @@ def test_evening_report_counts_each_response_once_and_explains_new_cases(report_
 
     figures = _section(data, "summary")["figures"]
     assert figures["responses"] == 1
+    assert figures["reopened_by_citizens"] == 1
     responses = _section(data, "responses")
     assert [row["case"]["code"] for row in responses["rows"]] == [b.code]
     assert responses["rows"][0]["hours_since_opened"] == 7.0

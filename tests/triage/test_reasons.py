@@ -88,6 +88,11 @@ def test_every_reason_triage_writes_reads_in_vietnamese(app):
         assert localise("rule #3: Ngập, giao thông → Sở Xây dựng") == (
             "quy tắc #3: Ngập, giao thông → Sở Xây dựng"
         )
+        # Numbers as Vietnamese writes them (issue 18, item 3): never "0.31" on a Vietnamese page.
+        for reason in reasons:
+            assert not re.search(r"\d\.\d", localise(reason)), reason
+        assert "0,31" in localise("new mention from facebook (similarity 0.31)")
+        assert "0,28" in localise("possible duplicate of HCM-AB12-CD34 (similarity 0.28)")
 
 
 def test_english_readers_see_the_reasons_as_written_with_category_names(app):

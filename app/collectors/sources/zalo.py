@@ -87,12 +87,22 @@ def _attachments(message: Mapping[str, Any]) -> tuple[list[str], dict[str, Any]]
     for attachment in message.get("attachments") or []:
         if not isinstance(attachment, Mapping):
             continue
-        payload = attachment.get("payload") or {}
+        payload = attachment.get("payload")
+        if not isinstance(payload, Mapping):
+            continue
         if attachment.get("type") == "location":
             place = _coordinates(payload.get("coordinates")) or place
-        elif payload.get("url"):
+        elif isinstance(payload.get("url"), str):
             media.append(payload["url"])
     return media, place
+
+
+def _sender_id(sender: Any) -> str | None:
+    """The sender's id as text (Zalo sends it as a string, some payloads as a number)."""
+    found = sender.get("id") if isinstance(sender, Mapping) else None
+    if isinstance(found, bool) or not isinstance(found, str | int):
+        return None
+    return str(found)
 
 
 def post_from_zalo_event(event: Mapping[str, Any]) -> PostData | None:
@@ -107,7 +117,7 @@ def post_from_zalo_event(event: Mapping[str, Any]) -> PostData | None:
         external_id=require_id(message.get("msg_id"), "msg_id"),
         text=require_text(message.get("text"), f"text ({name})"),
         posted_at=from_epoch(require_id(event.get("timestamp"), "timestamp"), milliseconds=True),
-        author_handle=(event.get("sender") or {}).get("id"),
+        author_handle=_sender_id(event.get("sender")),
         media_urls=media,
         place_hints=place,
         raw=json_safe(event),

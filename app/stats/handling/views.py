@@ -16,6 +16,7 @@ from app.cases.labels import CATEGORY_LABELS
 from app.cases.permissions import visible_unit_ids
 from app.core import formatting
 from app.core.formatting import language
+from app.core.links import carried_query
 from app.core.vocabulary import CATEGORIES
 from app.extensions import db
 from app.stats import charts, export
@@ -64,7 +65,7 @@ def _unit_choices() -> list[Unit]:
 
 def _url_with(**changes) -> str:
     """This page's URL with some query arguments changed (None removes one)."""
-    args = request.args.to_dict()
+    args = carried_query(request.args.to_dict())
     for key, value in changes.items():
         if value is None:
             args.pop(key, None)

@@ -56,6 +56,7 @@ def evening_report_sections(
                 **{f"posts_{channel}": channels.get(channel, 0) for channel in CHANNELS},
                 "sla_breaches": breaches["total"],
                 "responses": responses["total"],
+                "reopened_by_citizens": reopened_by_citizens(start, end),
                 "overdue": overdue["total"],
             },
         },
@@ -111,6 +112,19 @@ def new_cases_by_origin(start: datetime, end: datetime) -> dict[str, int]:
         first_channel.setdefault(case_id, channel)
     direct = sum(1 for channel in first_channel.values() if channel == "direct")
     return {"posts": len(first_channel) - direct, "direct": direct}
+
+
+def reopened_by_citizens(start: datetime, end: datetime) -> int:
+    """Answers in which a reporter said the problem is not solved (each reopened its case),
+    from the `citizen_feedback` events on the timelines."""
+    answers = db.session.scalars(
+        select(CaseEvent.data).where(
+            CaseEvent.kind == EventKind.citizen_feedback.value,
+            CaseEvent.created_at >= start,
+            CaseEvent.created_at < end,
+        )
+    )
+    return sum(1 for data in answers if (data or {}).get("solved") is False)
 
 
 def new_cases_by_ward(start: datetime, end: datetime) -> list[dict]:

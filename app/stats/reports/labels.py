@@ -26,6 +26,7 @@ FIGURE_LABELS = {
     "posts_direct": _l("reported directly"),
     "sla_breaches": _l("Deadlines missed"),
     "responses": _l("Public responses published"),
+    "reopened_by_citizens": _l("Reopened by the reporter (not solved)"),
     "overdue": _l("Deadlines overdue now"),
     "mentions": _l("Mentions"),
     "mentions_press": _l("in the press"),

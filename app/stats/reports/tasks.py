@@ -40,6 +40,7 @@ from app.stats.models import (
 from app.stats.reports import making, pdf, view
 from app.stats.reports.access import can_read_reports
 from app.stats.reports.documents import LOCALES, filename
+from app.users.admin import audit
 from app.users.models import User
 
 log = logging.getLogger(__name__)
@@ -107,10 +108,22 @@ def parse_time_of_day(value: str) -> str:
     return f"{h:02d}:{m:02d}"
 
 
-def update_schedule(schedule: ReportSchedule, time_of_day: str, is_enabled: bool) -> None:
-    """The admin's edit. A report already made today is not made again at the new time."""
+def update_schedule(
+    schedule: ReportSchedule, time_of_day: str, is_enabled: bool, actor=None
+) -> None:
+    """The admin's edit. A report already made today is not made again at the new time.
+
+    A change made by `actor` (the admin screen) is audited in the same commit, as
+    `report_schedule.update` with each changed field's [before, after].
+    """
+    before = {"time_of_day": schedule.time_of_day, "is_enabled": schedule.is_enabled}
     schedule.time_of_day = parse_time_of_day(time_of_day)
     schedule.is_enabled = is_enabled
+    after = {"time_of_day": schedule.time_of_day, "is_enabled": schedule.is_enabled}
+    changes = {name: [before[name], after[name]] for name in after if before[name] != after[name]}
+    if actor is not None and changes:
+        audit(actor, "report_schedule.update", "report_schedule", schedule.id,
+              kind=schedule.kind, **changes)  # fmt: skip
     db.session.commit()
 
 

@@ -166,6 +166,7 @@ def report_schedules():
                     schedule,
                     request.form[f"time-{schedule.id}"],
                     request.form.get(f"enabled-{schedule.id}") == "on",
+                    actor=current_user._get_current_object(),
                 )
             flash(_("The schedules are saved."), "success")
             return redirect(url_for("stats.report_schedules"))

@@ -16,7 +16,7 @@ from app.cases import permissions
 from app.cases.labels import CATEGORY_LABELS, STATUS_LABELS
 from app.cases.models import Case
 from app.core import formatting
-from app.core.links import web_link
+from app.core.links import carried_query, web_link
 from app.core.time import HCMC
 from app.extensions import db
 from app.models import utcnow
@@ -57,7 +57,8 @@ def _axis(periods: list[dict]) -> list[str]:
 
 def _filter_args() -> dict:
     """The page's filters from the URL, without the export switches."""
-    return {k: v for k, v in request.args.items() if k not in ("format", "table") and v}
+    args = carried_query(request.args)
+    return {k: v for k, v in args.items() if k not in ("format", "table") and v}
 
 
 def _export_urls(endpoint: str, table: str) -> dict:
