@@ -1,4 +1,8 @@
-"""flask --app wsgi units …"""
+"""flask --app wsgi units …
+
+`units require-approval` is an admin change and is audited: it lives with the admin
+functions, in app/users/cli.py.
+"""
 
 import click
 from flask.cli import with_appcontext
@@ -32,24 +36,3 @@ def wards_of_command(district):
         raise click.ClickException(f"no former district named {district!r}")
     for ward in wards:
         click.echo(f"{ward.code}\t{ward.name_vi}")
-
-
-@units_cli.command("require-approval")
-@click.argument("code")
-@click.argument("state", type=click.Choice(["on", "off"]))
-@with_appcontext
-def require_approval_command(code, state):
-    """Make public responses of unit CODE wait for a supervisor's approval (on) or not (off)."""
-    from sqlalchemy import select
-
-    from app.extensions import db
-    from app.units.models import Unit
-
-    unit = db.session.scalar(select(Unit).where(Unit.code == code))
-    if unit is None:
-        raise click.ClickException(f"no unit with code {code!r}")
-    unit.requires_response_approval = state == "on"
-    db.session.commit()
-    click.echo(
-        f"{unit.name_vi}: responses {'need' if state == 'on' else 'do not need'} a supervisor's approval"
-    )

@@ -227,7 +227,9 @@ def unit_tree() -> list[tuple[Unit, int]]:
     return out
 
 
-def set_requires_approval(actor: User, unit: Unit, required: bool) -> bool:
+def set_requires_approval(actor: User | None, unit: Unit, required: bool, **details) -> bool:
+    """Switch whether the unit's public texts wait for a supervisor; returns whether it changed.
+    `details` go to the audit row (``via="cli"`` from the command line)."""
     if unit.requires_response_approval == required:
         return False
     audit(
@@ -237,6 +239,7 @@ def set_requires_approval(actor: User, unit: Unit, required: bool) -> bool:
         unit.id,
         code=unit.code,
         requires_response_approval=[unit.requires_response_approval, required],
+        **details,
     )
     unit.requires_response_approval = required
     db.session.commit()

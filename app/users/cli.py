@@ -3,6 +3,10 @@
 import click
 from flask.cli import with_appcontext
 
+from app.extensions import db
+from app.units.cli import units_cli
+from app.units.models import Unit
+from app.users.admin import audit, set_requires_approval
 from app.users.models import Role
 from app.users.operations import (
     UserError,
@@ -19,6 +23,12 @@ from app.users.operations import (
 @click.group("users", help="Users and API tokens.")
 def users_cli():
     pass
+
+
+def _audit(action: str, user, **details) -> None:
+    """An audit row for a change made from the command line, added to the session before the
+    change so that the operation's commit writes both (no actor: the operator on the server)."""
+    audit(None, action, "user", user.id, via="cli", **details)
 
 
 def _user_or_fail(email):
@@ -41,6 +51,8 @@ def create_command(email, role, unit_code, full_name, password):
         user = create_user(email, password, role, unit_code, full_name=full_name)
     except UserError as error:
         raise click.ClickException(str(error)) from error
+    _audit("user.create", user, email=user.email, role=user.role, unit=user.unit.code)
+    db.session.commit()
     click.echo(f"created {user.email} ({user.role}, {user.unit.name_vi})")
 
 
@@ -50,7 +62,9 @@ def create_command(email, role, unit_code, full_name, password):
 @with_appcontext
 def token_command(email, name):
     """Print a new API token for the user (shown once; only its hash is stored)."""
-    row, token = issue_token(_user_or_fail(email), name=name)
+    user = _user_or_fail(email)
+    _audit("user.token_issue", user, name=name)
+    row, token = issue_token(user, name=name)
     click.echo(token)
     click.echo(
         f"token id {row.id}; revoke with `users revoke-token {email} --id {row.id}`", err=True
@@ -73,7 +87,9 @@ def tokens_command(email):
 @with_appcontext
 def revoke_command(email, token_id):
     """Revoke the user's API tokens."""
-    count = revoke_tokens(_user_or_fail(email), token_id)
+    user = _user_or_fail(email)
+    _audit("user.tokens_revoke", user, token=token_id or "all")
+    count = revoke_tokens(user, token_id)
     click.echo(f"revoked {count} token(s)")
 
 
@@ -83,8 +99,10 @@ def revoke_command(email, token_id):
 @with_appcontext
 def set_password_command(email, password):
     """Give the user a new password; their sessions end everywhere."""
+    user = _user_or_fail(email)
+    _audit("user.password_set", user)
     try:
-        set_password(_user_or_fail(email), password)
+        set_password(user, password)
     except UserError as error:
         raise click.ClickException(str(error)) from error
     click.echo(f"new password set for {email}; their sessions have ended")
@@ -95,7 +113,9 @@ def set_password_command(email, password):
 @with_appcontext
 def deactivate_command(email):
     """Stop the user from signing in; their sessions and API tokens stop working."""
-    set_active(_user_or_fail(email), False)
+    user = _user_or_fail(email)
+    _audit("user.deactivate", user)
+    set_active(user, False)
     click.echo(f"deactivated {email}")
 
 
@@ -104,7 +124,9 @@ def deactivate_command(email):
 @with_appcontext
 def activate_command(email):
     """Let a deactivated user sign in again."""
-    set_active(_user_or_fail(email), True)
+    user = _user_or_fail(email)
+    _audit("user.reactivate", user)
+    set_active(user, True)
     click.echo(f"activated {email}")
 
 
@@ -113,5 +135,22 @@ def activate_command(email):
 @with_appcontext
 def end_sessions_command(email):
     """Sign the user out everywhere: every session and remember-me cookie stops working."""
-    end_sessions(_user_or_fail(email))
+    user = _user_or_fail(email)
+    _audit("user.end_sessions", user)
+    end_sessions(user)
     click.echo(f"ended every session of {email}")
+
+
+@units_cli.command("require-approval")
+@click.argument("code")
+@click.argument("state", type=click.Choice(["on", "off"]))
+@with_appcontext
+def require_approval_command(code, state):
+    """Make public responses of unit CODE wait for a supervisor's approval (on) or not (off)."""
+    unit = db.session.scalar(db.select(Unit).where(Unit.code == code))
+    if unit is None:
+        raise click.ClickException(f"no unit with code {code!r}")
+    set_requires_approval(None, unit, state == "on", via="cli")
+    click.echo(
+        f"{unit.name_vi}: responses {'need' if state == 'on' else 'do not need'} a supervisor's approval"
+    )

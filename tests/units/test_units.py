@@ -3,6 +3,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.units.models import LOCAL_KINDS, Unit
 from app.units.operations import wards_of_former_district
+from app.users.models import AdminAudit
 
 
 def test_load_hcmc_twice_leaves_exactly_168_local_units(runner, app_context):
@@ -81,3 +82,7 @@ def test_admin_makes_a_units_responses_wait_for_approval(runner, create_unit):
     db.session.refresh(unit)
     assert unit.requires_response_approval is True
     assert runner.invoke(args=["units", "require-approval", "NOPE", "on"]).exit_code != 0
+    [row] = db.session.scalars(
+        db.select(AdminAudit).where(AdminAudit.action == "unit.approval")
+    ).all()
+    assert (row.actor_id, row.target_id, row.details["via"]) == (None, unit.id, "cli")

@@ -202,3 +202,44 @@ def test_units_tree_and_approval_switch(app, create_user, login, create_unit):
     assert ward.requires_response_approval
     (row,) = _audit("unit.approval")
     assert row.target_id == ward.id and row.details["requires_response_approval"] == [False, True]
+
+
+def test_changes_made_on_the_command_line_are_audited_too(app, create_user, login, runner):
+    client, _ = _admin_client(app, create_user, login)
+    officer = create_user("officer", full_name="Anh Nguyễn Văn Bảy")
+
+    for args in (
+        [
+            "users",
+            "create",
+            "moi@hcm.gov.vn",
+            "--role",
+            "officer",
+            "--unit",
+            "SO-XD",
+            "--password",
+            "mat-khau-dai-du",
+        ],
+        ["users", "deactivate", officer.email],
+        ["users", "activate", officer.email],
+        ["users", "set-password", officer.email, "--password", "mot-mat-khau-moi"],
+        ["users", "end-sessions", officer.email],
+        ["users", "revoke-token", officer.email],
+    ):
+        result = runner.invoke(args=args)
+        assert result.exit_code == 0, result.output
+
+    db.session.expire_all()
+    for action in (
+        "user.create",
+        "user.deactivate",
+        "user.reactivate",
+        "user.password_set",
+        "user.end_sessions",
+        "user.tokens_revoke",
+    ):
+        (row,) = _audit(action)
+        assert row.actor_id is None and row.details["via"] == "cli", action
+    page = client.get(f"/admin/users/{officer.id}?lang=vi").get_data(as_text=True)
+    assert "dòng lệnh trên máy chủ" in page and "user.deactivate" in page
+    assert "chủ tài khoản" not in page
