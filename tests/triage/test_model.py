@@ -18,6 +18,7 @@ from app.triage.model import evaluate, fallback, inference, store
 from app.triage.model.labels import (
     SENTIMENTS,
     DatasetError,
+    Example,
     load_examples,
     parse_example,
 )
@@ -28,7 +29,7 @@ from app.triage.model.metrics import (
     confusion_matrix,
     format_report,
 )
-from app.triage.model.preprocess import has_diacritics, prepare_text, strip_diacritics
+from app.triage.model.preprocess import augment, has_diacritics, prepare_text, strip_diacritics
 from app.triage.model.train import run_training
 from app.triage.model.vocab import keep_piece, trim_tokenizer
 
@@ -439,6 +440,58 @@ def test_eval_cli_rejects_a_bad_file(tmp_path):
 
 
 # --- fallback ---------------------------------------------------------------------
+
+
+_ACCENTED_RELEVANT = [
+    ("Đường Nguyễn Hữu Cảnh ngập sâu sau cơn mưa chiều nay", "flooding"),
+    ("Mưa lớn, nước ngập tới yên xe ở phường Thảo Điền", "flooding"),
+    ("Kẹt xe kéo dài trên xa lộ Hà Nội suốt hai giờ", "traffic"),
+    ("Ùn tắc nghiêm trọng ở vòng xoay Hàng Xanh giờ tan tầm", "traffic"),
+    ("Rác thải chất đống trong hẻm, bốc mùi hôi thối cả tuần", "environment"),
+    ("Khói bụi từ công trình làm ô nhiễm cả khu phố", "environment"),
+]
+_ACCENTED_OTHER = [
+    "Hôm nay trời đẹp, cả nhà đi dạo công viên",
+    "Chúc mừng sinh nhật bạn thân của tôi",
+    "Trận bóng đá tối qua thật hấp dẫn",
+    "Món phở này ngon tuyệt, mọi người nên thử",
+    "Ca sĩ nổi tiếng ra mắt album mới",
+    "Cuối tuần này đi xem phim với người yêu",
+]
+
+
+def test_a_post_typed_without_diacritics_scores_like_the_same_post_with_them():
+    """The lexical model learns every training post also without diacritics, so its
+    word-with-diacritics features do not make "duong ngap sau" a weaker post."""
+    examples = [
+        Example(text, True, category, "negative", f"r{i}-{copy}")
+        for copy in range(3)
+        for i, (text, category) in enumerate(_ACCENTED_RELEVANT)
+    ] + [
+        Example(text, False, None, "neutral", f"o{i}-{copy}")
+        for copy in range(3)
+        for i, text in enumerate(_ACCENTED_OTHER)
+    ]
+    classifier = fallback.FallbackClassifier.train(examples, "test")
+
+    texts = [text for text, _ in _ACCENTED_RELEVANT] + _ACCENTED_OTHER
+    with_marks = classifier.probabilities(texts)[0][:, 1]
+    without = classifier.probabilities([strip_diacritics(text) for text in texts])[0][:, 1]
+    assert np.abs(with_marks - without).max() < 0.02
+    assert (without[: len(_ACCENTED_RELEVANT)] > 0.9).all()
+    assert (without[len(_ACCENTED_RELEVANT) :] < 0.1).all()
+
+
+def test_augmented_copies_keep_their_provenance():
+    handwritten = Example(
+        "Ngập nặng ở Q7", True, "flooding", "negative", "h1", {"source": {"name": "handwritten"}}
+    )
+    plain = Example("mua lon", False, None, "neutral", "p1")
+    copies = augment([handwritten, plain])[2:]
+    assert [(c.text, c.id, c.extra) for c in copies] == [
+        ("Ngap nang o Q7", "h1#nodiac", {"source": {"name": "handwritten"}})
+    ]
+    assert fallback.example_weight(copies[0]) == fallback.HANDWRITTEN_WEIGHT
 
 
 def test_fallback_trains_caches_and_serves_when_no_model(data_dir, tmp_path, monkeypatch):

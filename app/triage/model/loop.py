@@ -15,7 +15,6 @@ Stages (each reported through `progress`):
    move the ``current`` pointer.
 """
 
-import hashlib
 import json
 import platform
 import random
@@ -33,7 +32,7 @@ from app.core.vocabulary import CATEGORIES
 from app.triage.model.labels import SENTIMENTS, Example, fingerprint, load_examples
 from app.triage.model.labels import split_paths as dataset_paths
 from app.triage.model.modeling import TriageModel, pad_batch
-from app.triage.model.preprocess import has_diacritics, prepare_text, strip_diacritics
+from app.triage.model.preprocess import prepare_text
 
 Progress = Callable[[str], object]
 
@@ -122,21 +121,6 @@ class Encoded:
     category: torch.Tensor  # -100 where the post is not relevant
     sentiment: torch.Tensor
     examples: list[Example]
-
-
-def augment(examples: list[Example], share: float = 1.0) -> list[Example]:
-    """`examples` plus a diacritics-free copy of `share` of those written with diacritics."""
-    copies = [
-        Example(strip_diacritics(e.text), e.relevant, e.category, e.sentiment, e.id + "#nodiac")
-        for e in examples
-        if has_diacritics(e.text) and _fraction(e.id or e.text) < share
-    ]
-    return examples + copies
-
-
-def _fraction(key: str) -> float:
-    """A number in [0, 1) fixed by `key`."""
-    return int(hashlib.sha256(key.encode()).hexdigest()[:8], 16) / 2**32
 
 
 def encode(examples: list[Example], tokenizer, config) -> Encoded:

@@ -47,6 +47,7 @@ from app.triage.model.inference import (
     write_calibration,
 )
 from app.triage.model.loop import Progress, TrainSettings
+from app.triage.model.preprocess import augment
 
 
 def _timer(progress: Progress):
@@ -115,7 +116,7 @@ def run_training(
 
     train_examples = splits["train"]
     if settings.augment_share > 0:
-        train_examples = loop.augment(train_examples, settings.augment_share)
+        train_examples = augment(train_examples, settings.augment_share)
     train = loop.encode(train_examples, tokenizer, model.config)
     dev = loop.encode(splits["dev"], tokenizer, model.config)
     lower, cache_device = model, target
