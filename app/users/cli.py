@@ -104,6 +104,7 @@ def set_password_command(email, password):
     try:
         set_password(user, password)
     except UserError as error:
+        db.session.rollback()  # nothing changed: no audit row either
         raise click.ClickException(str(error)) from error
     click.echo(f"new password set for {email}; their sessions have ended")
 
