@@ -43,6 +43,11 @@ SOURCES = {
         "c1692b86dcfc4e9f5bf6d32903485310732341e7",
         "MIT",
     ),
+    "vilexnorm": (
+        "ngxtnhi/ViLexNorm",
+        "1070c6b9b00830fad278f48d9797df9ae1c942ac",
+        "CC BY-NC-SA 4.0",
+    ),
     "news24h": (
         "leduchuy20/crawl_news",
         "8d0b1830ee3de4acdb5de50fc5491b1ce611957e",
@@ -375,6 +380,27 @@ def draw_vnexpress_comments(mirror: Path, rng: random.Random, count: int) -> lis
     return out[:count]
 
 
+def draw_vilexnorm(mirror: Path, rng: random.Random, count: int) -> list[dict]:
+    """Social-media comments (ViLexNorm's `original` column): half with a word of a
+    problem, most of them used in another sense ("trộm vía", "cướp trái tim"), half
+    drawn at random; each comment is its own document."""
+    repo, commit, _ = SOURCES["vilexnorm"]
+    out = []
+    for split in ("train", "dev", "test"):
+        path = f"data/{split}.csv"
+        for record in csv.DictReader(io.StringIO(git_show(mirror, repo, f"{commit}:{path}"))):
+            text = (record.get("original") or "").strip()
+            if len(text) >= 20:
+                where = f"row {record['']}"
+                out.append(row("vilexnorm", path, where, text, "comment", f"{split}-{record['']}"))
+    out = _unique(out)
+    problem = [r for r in out if PROBLEM.search(r["text"])]
+    rest = [r for r in out if not PROBLEM.search(r["text"])]
+    rng.shuffle(problem)
+    rng.shuffle(rest)
+    return problem[: count // 2] + rest[: count - count // 2]
+
+
 def draw_replay(mirror: Path, count: int) -> list[dict]:
     """The replayed press feed: items of a 2026 RSS crawl, in feed order."""
     return draw_news24h(mirror, random.Random(7), RSS_BACKUP_BLOB,
@@ -442,6 +468,9 @@ def main(argv: list[str]) -> None:
         )
         rows = [r for r in rows if r["text"].strip().lower() not in drawn]
         write(_unique(rows), out_path, "real6")
+        return
+    if len(argv) > 2 and argv[2] == "--eighth":
+        write(draw_vilexnorm(mirror, random.Random(2033), 1200), out_path, "real8")
         return
     if len(argv) > 3 and argv[2] == "--seventh":
         # The same article can sit in two vietnews files: leave out texts drawn before too.

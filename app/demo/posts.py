@@ -92,8 +92,9 @@ def _post(
 def _place_hint(text: str, rng: random.Random, wards: list[str]) -> dict:
     """A check-in ward for a post whose text names no one ward: one the gazetteer offers for
     its street or landmark, else one of the demo's wards (`wards`, names)."""
-    from app.triage.pipeline import PLACE_THRESHOLD, place_of
+    from app.triage.pipeline import place_of
     from app.triage.places.gazetteer import find_outside
+    from app.triage.places.scope import PLACE_THRESHOLD
 
     if not wards or find_outside(text) is not None:
         return {}  # no check-in for a post about somewhere else

@@ -5,7 +5,7 @@ For a trained model it runs the transformer once and its TF-IDF model once
 
 * ``served``: the blend as served, with the city's scope rules of the pipeline
   (a post about a place outside the city, or a national source's post with no
-  place in the city, is not relevant: `pipeline.outside_reason`);
+  place in the city, is not relevant: `places.scope.outside_reason`);
 * ``blend``: the blended model alone;
 * ``transformer``: the transformer alone;
 * ``tfidf``: the TF-IDF model alone.
@@ -24,7 +24,8 @@ from app.triage.model.evaluate import blended_report, evaluate_examples, head_pr
 from app.triage.model.inference import head_weights
 from app.triage.model.labels import RELEVANCE, Example
 from app.triage.model.metrics import binary_report, classification_report
-from app.triage.pipeline import outside_reason, place_of
+from app.triage.pipeline import place_of
+from app.triage.places.scope import outside_reason
 
 #: Wards a place answer may list and still count as naming the labelled ward (a
 #: former ward split in 2025 went to up to three of today's).

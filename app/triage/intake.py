@@ -28,11 +28,8 @@ from app.extensions import db
 from app.triage import clustering
 from app.triage.hooks import run_readings_hooks
 from app.triage.models import CaseSignature
-from app.triage.pipeline import (
-    LOW_CONFIDENCE_REASON,
-    PLACE_THRESHOLD,
-    Analysis,
-)
+from app.triage.pipeline import LOW_CONFIDENCE_REASON, Analysis
+from app.triage.places.scope import PLACE_THRESHOLD
 from app.triage.routing import Router
 from app.triage.signals import assess
 from app.units.models import LOCAL_KINDS, FormerDistrict, Unit

@@ -11,17 +11,15 @@ Every decision carries its confidence and a reason a person can read. The same
 
 from dataclasses import dataclass
 
-from app.triage.places.gazetteer import find_outside, names_city_place, resolve_place
+from app.triage.places.gazetteer import resolve_place
+from app.triage.places.scope import outside_reason
 from app.triage.signals import assess
 
 #: Below these the post waits for a person instead of being guessed. A trained model
 #: carries its own, chosen on the dev split (`Thresholds`); these serve the others.
 RELEVANCE_THRESHOLD = 0.65
 CATEGORY_THRESHOLD = 0.55
-#: A place found with less confidence is shown but not used for routing.
-PLACE_THRESHOLD = 0.7
 LOW_CONFIDENCE_REASON = "low confidence: waits for a person"
-NATIONAL_NO_PLACE_REASON = "national source and no place in the city"
 
 
 @dataclass(frozen=True)
@@ -97,25 +95,6 @@ def place_of(text: str) -> dict | None:
         "level": match.level,
         "reason": match.reason,
     }
-
-
-def outside_reason(text: str, scope: str) -> str | None:
-    """Why a post is not about the city although its words may be, or None.
-
-    A post that names a place outside the city, and neither the city nor a ward,
-    district or landmark of it found with confidence, is about that place (a
-    street does not outweigh a named province: many have namesakes elsewhere).
-    A post of a national source (`scope`) needs the city or a place in it found
-    with confidence.
-    """
-    outside = find_outside(text)
-    if outside is not None and not names_city_place(
-        text, min_confidence=PLACE_THRESHOLD, streets=False
-    ):
-        return outside.reason
-    if scope == "national" and not names_city_place(text, min_confidence=PLACE_THRESHOLD):
-        return NATIONAL_NO_PLACE_REASON
-    return None
 
 
 def analyse(

@@ -11,7 +11,8 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.triage.models import RoutingRule
-from app.triage.pipeline import PLACE_THRESHOLD, place_of
+from app.triage.pipeline import place_of
+from app.triage.places.scope import PLACE_THRESHOLD
 from app.triage.routing import Router, RoutingDecision
 from app.units.models import FormerDistrict, Unit
 from app.users.admin import audit

@@ -491,7 +491,10 @@ def test_augmented_copies_keep_their_provenance():
     assert [(c.text, c.id, c.extra) for c in copies] == [
         ("Ngap nang o Q7", "h1#nodiac", {"source": {"name": "handwritten"}})
     ]
-    assert fallback.example_weight(copies[0]) == fallback.HANDWRITTEN_WEIGHT
+    assert fallback.example_weight(copies[0]) == fallback.HANDWRITTEN_WEIGHTS["category"]
+    assert (
+        fallback.example_weight(copies[0], "relevance") == fallback.HANDWRITTEN_WEIGHTS["relevance"]
+    )
 
 
 def test_fallback_trains_caches_and_serves_when_no_model(data_dir, tmp_path, monkeypatch):
@@ -511,3 +514,38 @@ def test_fallback_trains_caches_and_serves_when_no_model(data_dir, tmp_path, mon
     reloaded = fallback.load_fallback(data_dir, tmp_path / "fallback")
     assert reloaded.version == classifier.version
     inference.clear_cache()
+
+
+def test_the_relevance_model_does_not_learn_what_the_city_scope_rule_settles():
+    """Posts about Hà Nội are dismissed by the scope rule whatever the model says; learnt
+    as negatives they would teach it that "ngập" is not a city problem."""
+    from app.triage.model.labels import Example
+
+    def example(text, relevant, number, scope="local"):
+        category = ("traffic" if "xe" in text else "flooding") if relevant else None
+        sentiment = "negative" if relevant else "neutral"
+        return Example(text, relevant, category, sentiment, f"e{number}", {"scope": scope})
+
+    city = [
+        "Ngập nặng ở quận 7, nước vào nhà", "Đường Huỳnh Tấn Phát ngập sâu sau mưa",
+        "Hẻm nhà tôi ở Bình Thạnh ngập tới gối", "Triều cường làm ngập đường ở Thủ Đức",
+        "Kẹt xe kinh khủng ở ngã tư Hàng Xanh", "Hai xe máy tông nhau trên đường Điện Biên Phủ",
+    ]  # fmt: skip
+    chat = ["Chúc mừng sinh nhật bạn nhé", "Bán xe cũ giá tốt", "Hôm nay trời đẹp quá",
+            "Ai đi cà phê không", "Phim này hay lắm", "Mua áo ở đâu đẹp"]  # fmt: skip
+    streets = ("Hàng Bài", "Tràng Thi", "Kim Mã", "Láng Hạ", "Nguyễn Trãi", "Giải Phóng",
+               "Lý Thường Kiệt", "Thái Hà", "Chùa Bộc", "Phạm Văn Đồng", "Trần Duy Hưng")  # fmt: skip
+    hanoi = [f"Hà Nội: phố {street} ngập sâu sau mưa lớn" for street in streets]
+    examples = (
+        [example(t, True, i) for i, t in enumerate(city)]
+        + [example(t, False, 100 + i) for i, t in enumerate(chat)]
+        + [example(t, False, 200 + i) for i, t in enumerate(hanoi)]
+    )
+    assert all(fallback.settled_by_scope(e) for e in examples[len(city) + len(chat) :])
+    assert not any(fallback.settled_by_scope(e) for e in examples[: len(city) + len(chat)])
+    assert not fallback.settled_by_scope(example("Tin thể thao hôm nay", False, 300, "local"))
+    assert fallback.settled_by_scope(example("Tin thể thao hôm nay", False, 301, "national"))
+
+    classifier = fallback.FallbackClassifier.train(examples, "t")
+    relevance, _, _ = classifier.probabilities(["Phố nhà tôi ngập sâu"])
+    assert relevance[0, 1] > 0.5  # 0.47 when the posts about Hà Nội are learnt too

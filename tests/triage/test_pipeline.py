@@ -424,7 +424,7 @@ def test_a_national_sources_post_needs_a_place_in_the_city(app_context, keyword_
 
 
 def test_the_scope_rules_weigh_named_places():
-    from app.triage.pipeline import NATIONAL_NO_PLACE_REASON, outside_reason
+    from app.triage.places.scope import NATIONAL_NO_PLACE_REASON, outside_reason
 
     # A street of the city with a namesake in Hà Nội does not outweigh Hà Nội.
     hanoi = "Nhiều chợ cóc ở Hà Nội bị giải tỏa trên phố Hồ Tùng Mậu, Hàm Nghi"

@@ -7,8 +7,9 @@ import re
 import pytest
 from flask_babel import force_locale
 
-from app.triage.pipeline import NATIONAL_NO_PLACE_REASON, analyse
+from app.triage.pipeline import analyse
 from app.triage.places.gazetteer import find_outside, resolve_place
+from app.triage.places.scope import NATIONAL_NO_PLACE_REASON
 from app.triage.reasons import localise, split_parts
 from app.triage.signals import assess
 

@@ -31,7 +31,8 @@ from app.collectors.tasks import schedule_collection
 from app.extensions import db
 from app.triage.model.inference import load_classifier
 from app.triage.model.store import resolve_model_dir
-from app.triage.pipeline import NATIONAL_NO_PLACE_REASON, Thresholds
+from app.triage.pipeline import Thresholds
+from app.triage.places.scope import NATIONAL_NO_PLACE_REASON
 
 REPLAY = Path(__file__).resolve().parents[2] / "data" / "triage" / "replay.jsonl"
 FEED_PATH = "/rss/replay.rss"

@@ -60,7 +60,7 @@ CHUNK = 2000
 
 
 def _place_threshold() -> float:
-    from app.triage.pipeline import PLACE_THRESHOLD
+    from app.triage.places.scope import PLACE_THRESHOLD
 
     return PLACE_THRESHOLD
 
