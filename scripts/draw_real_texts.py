@@ -401,6 +401,26 @@ def draw_vilexnorm(mirror: Path, rng: random.Random, count: int) -> list[dict]:
     return problem[: count // 2] + rest[: count - count // 2]
 
 
+def draw_ninth(mirror: Path, rng: random.Random, drawn: set[str]) -> list[dict]:
+    """More real social posts and comments, not drawn before (by text): mostly with a
+    word of a problem (in the comment or the post it answers), some at random."""
+
+    def pick(rows: list[dict], problems: int, others: int) -> list[dict]:
+        rows = [r for r in _unique(rows) if r["text"].strip().lower() not in drawn]
+        problem = [r for r in rows if PROBLEM.search(r["text"] + " " + r.get("parent", ""))]
+        rest = [r for r in rows if r not in problem]
+        rng.shuffle(problem)
+        rng.shuffle(rest)
+        return problem[:problems] + rest[:others]
+
+    everything = 1_000_000
+    return (
+        pick(draw_hatespeech2025(mirror, rng, everything), 450, 150)
+        + pick(draw_reintel(mirror, rng, everything), 400, 100)
+        + pick(draw_vlsp2019(mirror, rng, everything), 300, 100)
+    )
+
+
 def draw_replay(mirror: Path, count: int) -> list[dict]:
     """The replayed press feed: items of a 2026 RSS crawl, in feed order."""
     return draw_news24h(mirror, random.Random(7), RSS_BACKUP_BLOB,
@@ -468,6 +488,10 @@ def main(argv: list[str]) -> None:
         )
         rows = [r for r in rows if r["text"].strip().lower() not in drawn]
         write(_unique(rows), out_path, "real6")
+        return
+    if len(argv) > 3 and argv[2] == "--ninth":
+        rows = draw_ninth(mirror, random.Random(2034), _texts(argv[3:]))
+        write(rows, out_path, "real9")
         return
     if len(argv) > 2 and argv[2] == "--eighth":
         write(draw_vilexnorm(mirror, random.Random(2033), 1200), out_path, "real8")

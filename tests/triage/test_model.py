@@ -549,3 +549,34 @@ def test_the_relevance_model_does_not_learn_what_the_city_scope_rule_settles():
     classifier = fallback.FallbackClassifier.train(examples, "t")
     relevance, _, _ = classifier.probabilities(["Phố nhà tôi ngập sâu"])
     assert relevance[0, 1] > 0.5  # 0.47 when the posts about Hà Nội are learnt too
+
+
+def test_the_transformer_leaves_settled_posts_out_of_its_relevance_lessons():
+    import torch
+
+    from app.triage.model.labels import Example
+    from app.triage.model.loop import Encoded, ignore_settled_relevance
+
+    def encoded(texts_and_labels, scope="national"):
+        examples = [
+            Example(text, relevant, "flooding" if relevant else None, "neutral", f"x{i}",
+                    {"scope": scope})
+            for i, (text, relevant) in enumerate(texts_and_labels)
+        ]  # fmt: skip
+        relevance = torch.tensor([int(e.relevant) for e in examples])
+        zeros = torch.zeros(len(examples), dtype=torch.long)
+        return Encoded([[1]] * len(examples), relevance, zeros, zeros, examples)
+
+    data = encoded([
+        ("Ngập nặng ở quận 7", True),
+        ("Hà Nội: phố Hàng Bài ngập sâu", False),  # another province: settled
+        ("Giá vàng hôm nay tăng mạnh", False),  # national, no place in the city: settled
+        ("Quận 1 tổ chức lễ hội đường sách", False),  # in the city, not a problem: learnt
+    ])  # fmt: skip
+    assert ignore_settled_relevance(data) == 2
+    assert data.relevance.tolist() == [1, -100, -100, 0]
+
+    # Every negative settled: they are learnt after all, or the model would see none.
+    data = encoded([("Ngập nặng ở quận 7", True), ("Hà Nội: phố Hàng Bài ngập sâu", False)])
+    assert ignore_settled_relevance(data) == 0
+    assert data.relevance.tolist() == [1, 0]

@@ -138,6 +138,18 @@ def encode(examples: list[Example], tokenizer, config) -> Encoded:
     )
 
 
+def ignore_settled_relevance(data: Encoded) -> int:
+    """Leave the relevance label of posts the city's scope rule settles out of the loss
+    (`fallback.settled_by_scope`), as the TF-IDF model does; returns how many."""
+    from app.triage.model.fallback import settled_by_scope
+
+    settled = [i for i, example in enumerate(data.examples) if settled_by_scope(example)]
+    if len(settled) < int((data.relevance == 0).sum()):  # keep some negatives to learn from
+        data.relevance[settled] = -100
+        return len(settled)
+    return 0
+
+
 @torch.inference_mode()
 def cache_lower(model: TriageModel, ids: list[list[int]], device, batch_size: int = 64) -> list:
     """Output of the frozen embeddings + lower layers for each text, one (tokens, hidden) tensor each."""
@@ -257,11 +269,14 @@ def fit(
             with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
                 output = model.upper(hidden, mask)
             index = torch.tensor(batch)
-            loss = weights["relevance"] * loss_fn(
-                output.relevance_logits.float(), train.relevance[index].to(device)
-            ) + weights["sentiment"] * loss_fn(
+            loss = weights["sentiment"] * loss_fn(
                 output.sentiment_logits.float(), train.sentiment[index].to(device)
             )
+            relevance = train.relevance[index].to(device)
+            if (relevance >= 0).any():  # -100: left out (`ignore_settled_relevance`)
+                loss = loss + weights["relevance"] * loss_fn(
+                    output.relevance_logits.float(), relevance
+                )
             categories = train.category[index].to(device)
             if (categories >= 0).any():
                 loss = loss + weights["category"] * loss_fn(

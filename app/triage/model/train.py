@@ -118,6 +118,10 @@ def run_training(
     if settings.augment_share > 0:
         train_examples = augment(train_examples, settings.augment_share)
     train = loop.encode(train_examples, tokenizer, model.config)
+    settled = loop.ignore_settled_relevance(train)
+    step(
+        "data", f"{settled} training posts settled by the city's scope rule: not relevance lessons"
+    )
     dev = loop.encode(splits["dev"], tokenizer, model.config)
     lower, cache_device = model, target
     if settings.quantize:
