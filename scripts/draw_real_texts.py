@@ -407,8 +407,9 @@ def draw_ninth(mirror: Path, rng: random.Random, drawn: set[str]) -> list[dict]:
 
     def pick(rows: list[dict], problems: int, others: int) -> list[dict]:
         rows = [r for r in _unique(rows) if r["text"].strip().lower() not in drawn]
-        problem = [r for r in rows if PROBLEM.search(r["text"] + " " + r.get("parent", ""))]
-        rest = [r for r in rows if r not in problem]
+        has_problem = [bool(PROBLEM.search(r["text"] + " " + r.get("parent", ""))) for r in rows]
+        problem = [r for r, found in zip(rows, has_problem, strict=True) if found]
+        rest = [r for r, found in zip(rows, has_problem, strict=True) if not found]
         rng.shuffle(problem)
         rng.shuffle(rest)
         return problem[:problems] + rest[:others]
