@@ -48,8 +48,12 @@ run: install translations
 	$(FLASK) demo load
 	scripts/run-dev.sh
 
+# One pytest-xdist worker per core, up to 4 (each loads the model and starts its own
+# database and browser); whole files go to one worker, so module fixtures are built once.
+TEST_WORKERS ?= $(shell n=$$(nproc); echo $$(( n < 4 ? n : 4 )))
+
 test: install-dev translations services chromium models
-	SOCIALBEAT_REQUIRE_MODEL=1 $(PY) -m pytest
+	SOCIALBEAT_REQUIRE_MODEL=1 $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 lint: install-dev
 	$(VENV)/bin/ruff check .

@@ -22,7 +22,11 @@ from app.users.models import User
 ADMIN_DSN = os.environ.get(
     "TEST_POSTGRES_ADMIN_DSN", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
-TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+#: Each pytest-xdist worker ("gw0", "gw1", ...; `make test` runs one per core, up to 4) flushes
+#: its own Redis database (14 is the benchmarks'); each makes its own PostgreSQL database too.
+_WORKER_INDEX = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+_REDIS_DB = (15, 13, 12, 11, 10, 9, 8, 7)[_WORKER_INDEX % 8]
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", f"redis://127.0.0.1:6379/{_REDIS_DB}")
 #: Loaded once per session and kept between tests: the HCMC units are reference data.
 REFERENCE_TABLES = {"alembic_version", "units", "former_districts", "unit_former_districts"}
 TEST_PASSWORD = "correct-horse-battery"

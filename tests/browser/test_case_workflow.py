@@ -1,6 +1,7 @@
 """An officer works a case from receipt to public response in the browser."""
 
 import pytest
+from playwright.sync_api import expect
 
 from app.cases import operations
 from tests.conftest import TEST_PASSWORD
@@ -38,16 +39,16 @@ def test_officer_takes_a_case_to_public_response(live_server, page, create_user)
 
     _sign_in(page, live_server, officer)
     page.get_by_role("link", name=case.title).click()
-    assert page.get_by_role("heading", name=case.title).is_visible()
+    expect(page.get_by_role("heading", name=case.title)).to_be_visible()
 
     _step(page, "Bắt đầu xác minh", **{"Ghi chú nội bộ": "Đã gọi điện cho người phản ánh"})
-    assert page.get_by_text("Tiếp nhận → Đang xác minh").is_visible()
+    expect(page.get_by_text("Tiếp nhận → Đang xác minh")).to_be_visible()
 
     _step(page, "Bắt đầu xử lý")
-    assert page.get_by_text("Đang xác minh → Đang xử lý").is_visible()
+    expect(page.get_by_text("Đang xác minh → Đang xử lý")).to_be_visible()
 
     _step(page, "Đánh dấu đã xử lý")
-    assert page.get_by_text("Đang xử lý → Đã xử lý").is_visible()
+    expect(page.get_by_text("Đang xử lý → Đã xử lý")).to_be_visible()
 
     _step(
         page,
@@ -55,11 +56,9 @@ def test_officer_takes_a_case_to_public_response(live_server, page, create_user)
         **{"Phản hồi công khai (người dân sẽ thấy)": "Phường đã lắp nắp cống mới ngày 28/11."},
     )
     timeline = page.locator("ol.timeline")
-    assert timeline.get_by_text("Đã xử lý → Đã phản hồi công khai").is_visible()
-    assert timeline.get_by_text("Phường đã lắp nắp cống mới ngày 28/11.").is_visible()
-    assert (
-        page.locator(".public-response")
-        .get_by_text("Phường đã lắp nắp cống mới ngày 28/11.")
-        .is_visible()
-    )
-    assert timeline.get_by_text("Đã gọi điện cho người phản ánh").is_visible()
+    expect(timeline.get_by_text("Đã xử lý → Đã phản hồi công khai")).to_be_visible()
+    expect(timeline.get_by_text("Phường đã lắp nắp cống mới ngày 28/11.")).to_be_visible()
+    expect(
+        page.locator(".public-response").get_by_text("Phường đã lắp nắp cống mới ngày 28/11.")
+    ).to_be_visible()
+    expect(timeline.get_by_text("Đã gọi điện cho người phản ánh")).to_be_visible()

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 import pytest
+from playwright.sync_api import expect
 
 from app.cases.models import Case
 from app.collectors.base import PostData
@@ -51,8 +52,8 @@ def test_pages_load_nothing_from_outside_the_app_and_say_reasons_in_the_users_la
     assert hosts == {urlsplit(live_server).netloc}
 
     page.goto(f"{live_server}/triage/review")
-    assert page.get_by_text("độ tin cậy thấp: chờ người xem xét").is_visible()
+    expect(page.get_by_text("độ tin cậy thấp: chờ người xem xét")).to_be_visible()
     page.goto(f"{live_server}/cases/{case.id}")
-    assert page.get_by_text("liên quan (95%)").first.is_visible()
+    expect(page.get_by_text("liên quan (95%)").first).to_be_visible()
     page.goto(f"{live_server}/triage/review?lang=en")
-    assert page.get_by_text("low confidence: waits for a person").is_visible()
+    expect(page.get_by_text("low confidence: waits for a person")).to_be_visible()

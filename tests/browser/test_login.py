@@ -1,6 +1,7 @@
 """A person signs in through the real login form and lands on their unit's queue."""
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.conftest import TEST_PASSWORD
 
@@ -11,13 +12,13 @@ def test_officer_signs_in_and_sees_the_queue(live_server, page, create_user):
     officer = create_user("officer", unit_code="27478", full_name="Võ Quốc Bảo")
 
     page.goto(f"{live_server}/")
-    assert page.get_by_role("heading", name="Đăng nhập").is_visible()
+    expect(page.get_by_role("heading", name="Đăng nhập")).to_be_visible()
     page.get_by_label("Email").fill(officer.email)
     page.get_by_label("Mật khẩu").fill(TEST_PASSWORD)
     page.get_by_role("button", name="Đăng nhập").click()
 
     page.wait_for_url(f"{live_server}/cases**")
-    assert page.get_by_role("heading", name="Hàng đợi của Phường Tân Thuận").is_visible()
+    expect(page.get_by_role("heading", name="Hàng đợi của Phường Tân Thuận")).to_be_visible()
     assert "Võ Quốc Bảo" in page.locator(".user-badge").inner_text()
 
 
@@ -29,4 +30,4 @@ def test_wrong_password_shows_an_error(live_server, page, create_user):
     page.get_by_label("Mật khẩu").fill("not the password")
     page.get_by_role("button", name="Đăng nhập").click()
 
-    assert page.get_by_text("Sai email hoặc mật khẩu.").is_visible()
+    expect(page.get_by_text("Sai email hoặc mật khẩu.")).to_be_visible()

@@ -11,6 +11,7 @@ from datetime import timedelta
 
 import pytest
 from flask import url_for
+from playwright.sync_api import expect
 
 from app.cases import comments, operations
 from app.cases.models import ResponseTemplate
@@ -215,16 +216,16 @@ def test_the_queue_folds_its_filters_and_bulk_actions_on_a_phone(live_server, ph
     )
     # The cases stack as cards: nothing in them (deadline badges, codes) is cut off.
     assert phone.locator(".table-wrap").evaluate("(box) => box.scrollWidth <= box.clientWidth")
-    assert not phone.get_by_label("Status", exact=True).is_visible()
-    assert not phone.get_by_role("button", name="Assign selected").is_visible()
+    expect(phone.get_by_label("Status", exact=True)).to_be_hidden()
+    expect(phone.get_by_role("button", name="Assign selected")).to_be_hidden()
 
     phone.get_by_text("Filters and bulk actions").click()
-    assert phone.get_by_role("button", name="Assign selected").is_visible()
+    expect(phone.get_by_role("button", name="Assign selected")).to_be_visible()
     phone.get_by_label("Status", exact=True).select_option("verifying")
     phone.locator(".filter-panel").get_by_role("button", name="Apply").click()
     phone.wait_for_url(lambda url: "status=verifying" in url)
     assert phone.locator("table.queue tbody tr").count() == 1
-    assert phone.get_by_text(LONG_TITLE).is_visible()
+    expect(phone.get_by_text(LONG_TITLE)).to_be_visible()
     assert phone.evaluate(OVERFLOW) is None
 
 
@@ -236,10 +237,10 @@ def test_ticking_a_case_on_a_phone_brings_out_the_bulk_actions(live_server, phon
 
     tick.tap()
     assert tick.is_checked(), "a tap on the case's box must tick it"
-    assert assign.is_visible()
+    expect(assign).to_be_visible()
     tick.tap()
     assert not tick.is_checked()
-    assert not assign.is_visible()
+    expect(assign).to_be_hidden()
 
 
 def test_a_new_password_link_fits_a_phone(live_server, phone, seeded, app):

@@ -2,6 +2,7 @@
 after resolving, and transferring a new case with the searchable unit picker."""
 
 import pytest
+from playwright.sync_api import expect
 
 from app.cases import operations
 from app.cases.models import Case
@@ -42,7 +43,7 @@ def test_select_all_assigns_every_filtered_case(live_server, page, create_user):
     page.get_by_label("Giao cho").select_option(label="Phạm Minh Châu")
     page.locator('button[name="action"][value="assign"]').click()
 
-    assert page.get_by_text("Đã cập nhật 23 vụ việc.").is_visible()
+    expect(page.get_by_text("Đã cập nhật 23 vụ việc.")).to_be_visible()
     db.session.expire_all()
     assert {db.session.get(Case, c.id).assignee_id for c in matching} == {officer.id}
     assert db.session.get(Case, other.id).assignee_id is None
@@ -73,9 +74,11 @@ def test_after_resolving_the_open_action_publishes_the_response(live_server, pag
     publish = page.locator("details.action[open]")
     assert publish.count() == 1
     assert publish.locator("summary").inner_text() == "Công bố phản hồi"
-    assert page.get_by_label("Phản hồi công khai (người dân sẽ thấy)").is_visible()
-    assert page.locator("button.button.primary").filter(has_text="Công bố phản hồi").is_visible()
-    assert not page.get_by_role("button", name="Mở lại").is_visible()
+    expect(page.get_by_label("Phản hồi công khai (người dân sẽ thấy)")).to_be_visible()
+    expect(
+        page.locator("button.button.primary").filter(has_text="Công bố phản hồi")
+    ).to_be_visible()
+    expect(page.get_by_role("button", name="Mở lại")).to_be_hidden()
 
 
 def test_a_new_case_is_transferred_with_an_accent_free_unit_search(live_server, page, create_user):
@@ -93,7 +96,7 @@ def test_a_new_case_is_transferred_with_an_accent_free_unit_search(live_server, 
     page.locator("#transfer-reason").fill("Thuộc địa bàn phường Thủ Đức")
     page.locator("form[action$='/transfer'] button[type=submit]").click()
 
-    assert page.get_by_text("Đã chuyển vụ việc cho Phường Thủ Đức.").is_visible()
+    expect(page.get_by_text("Đã chuyển vụ việc cho Phường Thủ Đức.")).to_be_visible()
     db.session.expire_all()
     moved = db.session.get(Case, case.id)
     assert (moved.unit.name_vi, moved.status) == ("Phường Thủ Đức", "received")

@@ -64,16 +64,16 @@ def test_ten_cases_fit_on_a_laptop_screen_with_filters_folded(live_server, lapto
     assert laptop.locator("#queue-table tbody tr").count() == 20
     assert _rows_in_view(laptop) >= 10
     # No filter set: the filters are folded, the search box is at hand.
-    assert not laptop.locator("#status").is_visible()
-    assert laptop.locator("#q").is_visible()
+    expect(laptop.locator("#status")).to_be_hidden()
+    expect(laptop.locator("#q")).to_be_visible()
     laptop.locator("#filter-panel > summary").click()
-    assert laptop.locator("#status").is_visible()
+    expect(laptop.locator("#status")).to_be_visible()
 
     # With a filter set the panel opens by itself; folded again, ten cases fit.
     laptop.goto(f"{live_server}/cases?priority=P2")
-    assert laptop.locator("#priority").is_visible()
+    expect(laptop.locator("#priority")).to_be_visible()
     laptop.locator("#filter-panel > summary").click()
-    assert not laptop.locator("#priority").is_visible()
+    expect(laptop.locator("#priority")).to_be_hidden()
     assert _rows_in_view(laptop) >= 10
 
 
@@ -115,17 +115,17 @@ def test_shortcuts_are_listed_on_question_mark_and_move_between_cases(
 
     _sign_in(page, live_server, officer)
     help_box = page.locator("#shortcut-help")
-    assert not help_box.is_visible()
+    expect(help_box).to_be_hidden()
     page.keyboard.press("?")
-    assert help_box.is_visible()
-    assert help_box.get_by_text("j", exact=True).is_visible()
+    expect(help_box).to_be_visible()
+    expect(help_box.get_by_text("j", exact=True)).to_be_visible()
     page.keyboard.press("Escape")
-    assert not help_box.is_visible()
+    expect(help_box).to_be_hidden()
 
     # Typing in the search box is typing, not a shortcut.
     page.locator("#q").fill("")
     page.locator("#q").press("?")
-    assert not help_box.is_visible()
+    expect(help_box).to_be_hidden()
     assert page.locator("#q").input_value() == "?"
     page.locator("#q").fill("")
     page.locator("#q").blur()

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 from PIL import Image, ImageDraw
+from playwright.sync_api import expect
 
 from app.cases.models import Case
 from app.collectors.models import Post
@@ -62,13 +63,13 @@ def test_a_report_filed_on_a_phone_shows_its_photo_contact_and_map_to_the_office
         code = citizen.get_by_test_id("tracking-code").inner_text().strip()
         # A case at once: received, with the date the city promises to answer by.
         assert citizen.get_by_test_id("filed-status").inner_text() == "Tiếp nhận"
-        assert citizen.get_by_test_id("filed-promised").is_visible()
-        assert citizen.get_by_test_id("feedback-link").is_visible()
+        expect(citizen.get_by_test_id("filed-promised")).to_be_visible()
+        expect(citizen.get_by_test_id("feedback-link")).to_be_visible()
         if SCREENSHOTS:
             _shot(citizen, "filed-phone-vi.png")
         # The public page of the case: the map, never the contact.
         citizen.goto(f"{live_server}/public/cases/{code}")
-        assert citizen.get_by_test_id("place-map").is_visible()
+        expect(citizen.get_by_test_id("place-map")).to_be_visible()
         public_text = citizen.locator("body").inner_text()
         for detail in (NAME, PHONE, EMAIL):
             assert detail not in public_text
@@ -95,16 +96,16 @@ def test_a_report_filed_on_a_phone_shows_its_photo_contact_and_map_to_the_office
 
     thumb = page.locator("img.photo-thumb").first
     thumb.scroll_into_view_if_needed()
-    assert thumb.is_visible()
+    expect(thumb).to_be_visible()
     page.wait_for_function(
         "img => img.complete && img.naturalWidth > 0", arg=thumb.element_handle()
     )
     contact = page.get_by_test_id("contact")
     for detail in (NAME, PHONE, EMAIL):
         assert detail in contact.inner_text()
-    assert page.get_by_test_id("consent").is_visible()
+    expect(page.get_by_test_id("consent")).to_be_visible()
     place_map = page.get_by_test_id("place-map")
-    assert place_map.is_visible()
+    expect(place_map).to_be_visible()
     assert "Phường Bến Thành" in place_map.inner_html()
     # The thumbnail opens the full photo, which the officer may load.
     full = page.locator(".photo-gallery a").first.get_attribute("href")

@@ -1,6 +1,7 @@
 """Only the reporter's link can reopen an answered case, and the officer is told."""
 
 import pytest
+from playwright.sync_api import expect
 
 from app.cases.models import Case
 from app.extensions import db
@@ -31,7 +32,7 @@ def test_a_stranger_cannot_reopen_but_the_reporters_link_does_and_the_officer_is
     page.locator(f"a[href$='/public/cases/{case.code}']").first.click()
     page.wait_for_url(f"**/public/cases/{case.code}")
     assert page.get_by_role("button", name=REFUSE).count() == 0
-    assert page.get_by_test_id("feedback-reporter-only").is_visible()
+    expect(page.get_by_test_id("feedback-reporter-only")).to_be_visible()
 
     # The reporter, on their phone, in a browser of their own.
     phone = browser.new_context(locale="vi-VN", viewport={"width": 390, "height": 844})
@@ -52,4 +53,4 @@ def test_a_stranger_cannot_reopen_but_the_reporters_link_does_and_the_officer_is
     page.get_by_role("button", name="Đăng nhập").click()
     page.wait_for_url(lambda url: "/login" not in url)
     page.goto(f"{live_server}/notifications?lang=en")
-    assert page.get_by_text(f"Reopened by the citizen: {case.code}").is_visible()
+    expect(page.get_by_text(f"Reopened by the citizen: {case.code}")).to_be_visible()
