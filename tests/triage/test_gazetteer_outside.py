@@ -150,6 +150,43 @@ class TestNamesCityPlace:
     def test_does_not(self, gazetteer, text):
         assert not gazetteer.names_city_place(text)
 
+    @pytest.mark.parametrize(
+        ("text", "outside"),
+        [
+            # A ward of ours right before another province's district or city is its namesake.
+            (
+                "Công an bắt bà S. (trú xã Phước Hiệp, H. Tuy Phước, Bình Định)",
+                "Huyện Tuy Phước, Bình Định",
+            ),
+            ("vớt thi thể trên sông, đoạn thuộc phường An Bình, TP Biên Hòa", "Thành phố Biên Hòa, Đồng Nai"),
+            # ... also when the name goes on for a word ("Long Bình Tân" is not "Long Bình").
+            ("2 nam sinh ngụ phường Long Bình Tân, TP Biên Hoà bị nước cuốn", "Thành phố Biên Hòa, Đồng Nai"),
+            # No name spans a bracket or a comma: here there is no "Tân TP".
+            ("Trường THCS Long Bình Tân (TP Biên Hoà, Đồng Nai) kỷ luật thầy giáo", "Thành phố Biên Hòa, Đồng Nai"),
+            # A crossroads of Biên Hòa, though Vũng Tàu is in the city.
+            ("Cháy lớn gần ngã tư Vũng Tàu, nhiều ki ốt bị thiêu rụi", "ngã tư Vũng Tàu (Biên Hòa, Đồng Nai)"),
+            ("ket xe o nga 4 Vung Tau", "ngã tư Vũng Tàu (Biên Hòa, Đồng Nai)"),
+        ],
+    )  # fmt: skip
+    def test_a_namesake_of_a_city_place_in_another_province(self, gazetteer, text, outside):
+        assert not gazetteer.names_city_place(text, min_confidence=0.7, streets=False)
+        place = gazetteer.find_outside(text)
+        assert place.name == outside
+        assert place.reason == f"about {outside}, outside the city"
+
+    @pytest.mark.parametrize(
+        ("text", "ward"),
+        [
+            ("Ngập nặng ở phường An Bình, Dĩ An, Bình Dương", "Phường Dĩ An"),
+            ("Cháy nhà ở phường Long Bình, TP Thủ Đức", "Phường Long Bình"),
+            ("Kẹt xe ở Vũng Tàu, đường Thùy Vân", "Phường Vũng Tàu"),
+        ],
+    )
+    def test_a_city_place_before_one_of_the_city_stays(self, gazetteer, text, ward):
+        match = gazetteer.resolve(text)
+        assert match is not None and ward in {name for _, name in match.wards}, match
+        assert gazetteer.find_outside(text) is None
+
     def test_both_a_place_outside_and_one_inside(self):
         text = "Xe khách từ Đà Nẵng gặp tai nạn trên xa lộ Hà Nội, TP Thủ Đức"
         assert find_outside(text).name == "Đà Nẵng"

@@ -59,11 +59,12 @@ from app.triage.places.mentions import (
     followed_by_province,
     names_a_landmark,
     not_a_name,
+    right_before,
     scan_mentions,
     suppressed,
 )
 from app.triage.places.outside import OUTSIDE_MIN_CONFIDENCE, OutsidePlace, find_outside_places
-from app.triage.places.outside_index import OutsideIndex
+from app.triage.places.outside_index import HANOI, PROVINCE, OutsideIndex
 from app.triage.textnorm import NormalizedText, normalize
 from app.units.hcmc import (
     CurrentUnit,
@@ -182,6 +183,13 @@ class Gazetteer:
 
     def _matches(self, norm: NormalizedText, mentions: list[Mention]) -> list[PlaceMatch]:
         words = [t.folded for t in norm.tokens]
+        # Other provinces' districts and cities, which a namesake of ours may sit right
+        # before: "xã Phước Hiệp, H. Tuy Phước" is in Bình Định, not Củ Chi.
+        elsewhere_at = [
+            place.span[0]
+            for place in find_outside_places(self._outside, norm, mentions)
+            if place.kind in (PROVINCE, HANOI)
+        ]
         matches: list[PlaceMatch] = []
         used: set[int] = set()
         for index in range(len(mentions) - 1):
@@ -196,6 +204,8 @@ class Gazetteer:
                 used |= {index, index + 1}
         for index, mention in enumerate(mentions):
             if index in used:
+                continue
+            if any(right_before(mention, start, norm.text) for start in elsewhere_at):
                 continue
             elsewhere = followed_by_province(index, mentions, words)
             # A landmark beats the unit of the same name ("cầu Phú Mỹ" is not Phường Phú Mỹ),

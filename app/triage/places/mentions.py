@@ -4,6 +4,7 @@ words around them (a level word, "đường", "tại", a province right after).
 Pure Python, no Flask.
 """
 
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -30,6 +31,8 @@ _LOCATIVE_WORDS = frozenset({"tại", "ở", "khu"})
 #: Words after which a street's name needs no "đường": "đại lộ Võ Văn Kiệt", "mặt tiền Lê Lợi"
 #: (as typed: "tuyên dương" is not "đường").
 _STREET_WORDS = frozenset({"đường", "đại lộ", "mặt tiền", "mặt đường"})
+#: Characters that no place name spans (`scan_mentions`).
+_PHRASE_BREAKS = frozenset(",;:()[]{}!?\n")
 #: Words before a house number ("số 12 Nguyễn Huệ", "hẻm 285/4 Cách Mạng Tháng 8").
 _ADDRESS_WORDS = frozenset({"số", "hẻm", "kiệt", "nhà", "số nhà", "địa chỉ", "ngách"})
 
@@ -61,12 +64,18 @@ def scan_mentions(index: Index, norm: NormalizedText) -> list[Mention]:
     phrases, lengths = index.phrases, index.lengths
     found: list[Mention] = []
     cased = norm.text != norm.text.lower() and norm.text != norm.text.upper()
+    # Where a comma, a bracket or a sentence's end lies between two words, no name spans
+    # them: "phường Long Bình Tân (TP Biên Hòa)" holds no "Tân TP" (dots may: "TP. HCM").
+    breaks = [
+        any(c in _PHRASE_BREAKS for c in norm.text[tokens[k].end : tokens[k + 1].start])
+        for k in range(len(tokens) - 1)
+    ]
     i = 0
     while i < len(words):
         hit = None
         marked = None
         for size in lengths.get(keys[i], ()):
-            if i + size > len(words):
+            if i + size > len(words) or any(breaks[i : i + size - 1]):
                 continue
             entries = phrases.get(" ".join(keys[i : i + size]))
             entries = entries and [e for e in entries if _written_as(e, tokens[i : i + size])]
@@ -99,6 +108,20 @@ def scan_mentions(index: Index, norm: NormalizedText) -> list[Mention]:
         found.append(mention)
         i += size
     return found
+
+
+#: What may lie between a name and the place after it that it belongs to: one more word
+#: of the name ("phường Long Bình [Tân], TP Biên Hòa"), a comma, a bracket, "thuộc".
+_BELONGS_TO = re.compile(r"(?:\s+(?P<word>\w+))?[\s,(\-–]*(?:(?:thuộc|thuoc)\s+)?")
+
+
+def right_before(mention: Mention, start: int, text: str) -> bool:
+    """Whether `mention` is right before the place that starts at offset `start` of
+    `text`: "xã Phước Hiệp, H. Tuy Phước", "phường Long Bình Tân (TP Biên Hòa)"."""
+    if start < mention.span[1]:
+        return False
+    found = _BELONGS_TO.fullmatch(text, mention.span[1], start)
+    return bool(found) and (found["word"] is None or found["word"][:1].isupper())
 
 
 def _street_marked(tokens: tuple[Token, ...], i: int) -> bool:

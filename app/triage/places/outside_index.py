@@ -105,8 +105,10 @@ class OutsideIndex:
                 rule = NATION if nation_only else CONTEXT
                 self._add(name, country["name"], country["name"], FOREIGN, rule, 0.85)
         for trap in data["traps"]:
+            # A trap in Vietnam ("ngã tư Vũng Tàu", in Đồng Nai) is "outside the city".
+            kind = PROVINCE if trap.get("in_vietnam") else TRAP
             for name in trap["names"]:
-                self._add(name, trap["name"], trap["region"], TRAP, BARE, 0.9, check=False)
+                self._add(name, trap["name"], trap["region"], kind, BARE, 0.9, check=False)
         return self
 
     # -- sources --------------------------------------------------------------
