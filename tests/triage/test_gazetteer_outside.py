@@ -15,6 +15,7 @@ from app.triage.places.gazetteer import (
     names_city_place,
 )
 from app.triage.places.outside import OutsidePlace
+from app.triage.places.scope import outside_reason
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -186,6 +187,26 @@ class TestNamesCityPlace:
         match = gazetteer.resolve(text)
         assert match is not None and ward in {name for _, name in match.wards}, match
         assert gazetteer.find_outside(text) is None
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "Ôtô chạy từ TP HCM đi Đà Lạt đâm xe chở rau, 3 người tử vong",
+            "Xe khách trên cao tốc Trung Lương hướng về TP HCM, khi qua Bến Lức (Long An) gặp nạn",
+            "Tàu SE4 đang trên đường từ Sài Gòn đi Hà Nội thì sản phụ chuyển dạ",
+        ],
+    )
+    def test_the_city_named_as_where_a_journey_starts_or_ends_is_not_the_place(
+        self, gazetteer, text
+    ):
+        assert not gazetteer.names_city_place(text)
+        assert outside_reason(text, "local").endswith("outside the city")
+
+    def test_the_city_named_as_where_it_happens_still_counts(self, gazetteer):
+        text = "Mâu thuẫn từ Sóc Trăng, kéo lên TP. HCM chém trọng thương 4 người"
+        assert gazetteer.names_city_place(text)
+        assert outside_reason(text, "local") is None
+        assert gazetteer.names_city_place("Người dân từ các tỉnh trở lại TP HCM, kẹt xe")
 
     def test_both_a_place_outside_and_one_inside(self):
         text = "Xe khách từ Đà Nẵng gặp tai nạn trên xa lộ Hà Nội, TP Thủ Đức"

@@ -88,6 +88,9 @@ _SHARED_STREET_CONFIDENCE = 0.5  # a street name found in several former distric
 _NAMED_AFTER = frozenset(
     {"truong", "tieu hoc", "co so", "pho thong", "mam non", "dai hoc", "cong ty", "shop"}
 )
+#: The city's name after these is a journey's end or start, not the place of the news.
+_REFERENCE_WORDS = ("từ", "hướng về", "về hướng")
+_REFERENCE_ASCII = ("tu", "huong ve", "ve huong")
 #: "Hồ Chí Minh" after these is the man or a thing named after him, not the city.
 _NOT_THE_CITY_AFTER = frozenset({"tich", "bac", "tuong", "lang", "mon", "san", "nghia"})
 
@@ -136,10 +139,14 @@ class Gazetteer:
         words = [t.folded for t in norm.tokens]
         for mention in mentions:
             # "Chủ tịch Hồ Chí Minh" is the president; "Chủ tịch TP HCM" the city's chairman.
-            if CITY in mention.kinds and not (
-                mention.start
-                and words[mention.start - 1] in _NOT_THE_CITY_AFTER
-                and words[mention.start] == "ho"
+            if (
+                CITY in mention.kinds
+                and not (
+                    mention.start
+                    and words[mention.start - 1] in _NOT_THE_CITY_AFTER
+                    and words[mention.start] == "ho"
+                )
+                and not _a_reference(norm, mention.start)
             ):
                 return True
         # A former province that is now the city (Bình Dương) names the city whatever the
@@ -433,6 +440,18 @@ class Gazetteer:
             confidence *= _ELSEWHERE_FACTOR
             reason += "; the post also names " + ", ".join(f'"{p}"' for p in provinces)
         return replace(best, confidence=round(confidence, 3), reason=reason, former_district=former)
+
+
+def _a_reference(norm: NormalizedText, start: int) -> bool:
+    """Whether the city's name at token `start` is where someone comes from or goes to,
+    not where it happens: "xe khách từ TP.HCM đi Đà Lạt", "chạy hướng về TP HCM"."""
+    before = " ".join(token.surface.lower() for token in norm.tokens[max(0, start - 2) : start])
+    folded = " ".join(token.folded for token in norm.tokens[max(0, start - 2) : start])
+    ascii_typed = before == folded
+    return any(
+        before.endswith(phrase) and (before == phrase or before[-len(phrase) - 1] == " ")
+        for phrase in (_REFERENCE_ASCII if ascii_typed else _REFERENCE_WORDS)
+    )
 
 
 @lru_cache(maxsize=1)
