@@ -42,6 +42,13 @@ class TestOutside:
             ("Trung Quốc phóng tàu vũ trụ", "Trung Quốc", "foreign"),
             ("Cháy rừng ở Mỹ lan rộng", "Mỹ", "foreign"),
             ("Tổng thống Mỹ phát biểu", "Mỹ", "foreign"),
+            (
+                "Bệnh viện Bạch Mai quá tải, bệnh nhân nằm ghép",
+                "Bệnh viện Bạch Mai, Hà Nội",
+                "hanoi",
+            ),
+            ("BV Việt Đức mổ cấp cứu nạn nhân", "Bệnh viện Việt Đức, Hà Nội", "hanoi"),
+            ("đi quẩy ở 1 bar trên phố Tạ Hiện", "phố Tạ Hiện, Hà Nội", "hanoi"),
             ("kẹt xe ở quận Cam", "quận Cam (Orange County)", "trap"),
             ("chợ Tết ở Little Saigon", "Little Saigon", "trap"),
             ("Bão mạnh trên Thái Bình Dương", "Thái Bình Dương", "trap"),
