@@ -62,6 +62,7 @@ from app.triage.places.mentions import (
     right_before,
     scan_mentions,
     suppressed,
+    typed_before,
 )
 from app.triage.places.outside import OUTSIDE_MIN_CONFIDENCE, OutsidePlace, find_outside_places
 from app.triage.places.outside_index import HANOI, PROVINCE, OutsideIndex
@@ -88,9 +89,9 @@ _SHARED_STREET_CONFIDENCE = 0.5  # a street name found in several former distric
 _NAMED_AFTER = frozenset(
     {"truong", "tieu hoc", "co so", "pho thong", "mam non", "dai hoc", "cong ty", "shop"}
 )
-#: The city's name after these is a journey's end or start, not the place of the news.
-_REFERENCE_WORDS = ("từ", "hướng về", "về hướng")
-_REFERENCE_ASCII = ("tu", "huong ve", "ve huong")
+#: The city's name after these is a journey's end or start, not the place of the news:
+#: "xe khách từ TP.HCM đi Đà Lạt", "chạy hướng về TP HCM".
+_REFERENCE_WORDS = frozenset({"từ", "hướng về", "về hướng"})
 #: "Hồ Chí Minh" after these is the man or a thing named after him, not the city.
 _NOT_THE_CITY_AFTER = frozenset({"tich", "bac", "tuong", "lang", "mon", "san", "nghia"})
 
@@ -146,7 +147,7 @@ class Gazetteer:
                     and words[mention.start - 1] in _NOT_THE_CITY_AFTER
                     and words[mention.start] == "ho"
                 )
-                and not _a_reference(norm, mention.start)
+                and not typed_before(norm.tokens, mention.start, _REFERENCE_WORDS)
             ):
                 return True
         # A former province that is now the city (Bình Dương) names the city whatever the
@@ -440,18 +441,6 @@ class Gazetteer:
             confidence *= _ELSEWHERE_FACTOR
             reason += "; the post also names " + ", ".join(f'"{p}"' for p in provinces)
         return replace(best, confidence=round(confidence, 3), reason=reason, former_district=former)
-
-
-def _a_reference(norm: NormalizedText, start: int) -> bool:
-    """Whether the city's name at token `start` is where someone comes from or goes to,
-    not where it happens: "xe khách từ TP.HCM đi Đà Lạt", "chạy hướng về TP HCM"."""
-    before = " ".join(token.surface.lower() for token in norm.tokens[max(0, start - 2) : start])
-    folded = " ".join(token.folded for token in norm.tokens[max(0, start - 2) : start])
-    ascii_typed = before == folded
-    return any(
-        before.endswith(phrase) and (before == phrase or before[-len(phrase) - 1] == " ")
-        for phrase in (_REFERENCE_ASCII if ascii_typed else _REFERENCE_WORDS)
-    )
 
 
 @lru_cache(maxsize=1)

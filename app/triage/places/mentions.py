@@ -127,15 +127,15 @@ def right_before(mention: Mention, start: int, text: str) -> bool:
 def _street_marked(tokens: tuple[Token, ...], i: int) -> bool:
     """Whether the words before `i` say a street's name follows: "đường", "đại lộ", or a
     house number after "số"/"hẻm" ("hẻm 285/4 Cách Mạng Tháng 8")."""
-    if _typed_as(tokens, i, _STREET_WORDS):
+    if typed_before(tokens, i, _STREET_WORDS):
         return True
     j = i
     while j > 0 and i - j < 3 and any(c.isdigit() for c in tokens[j - 1].folded):
         j -= 1
-    return j < i and _typed_as(tokens, j, _ADDRESS_WORDS)
+    return j < i and typed_before(tokens, j, _ADDRESS_WORDS)
 
 
-def _typed_as(tokens: tuple[Token, ...], i: int, words: frozenset[str]) -> bool:
+def typed_before(tokens: tuple[Token, ...], i: int, words: frozenset[str]) -> bool:
     """Whether the one or two words before `i` are one of `words`, typed with these
     diacritics or with none."""
     for count in (1, 2):
