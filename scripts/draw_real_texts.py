@@ -262,6 +262,9 @@ TENTH_WORDS = {
     "any": r".",
 }
 TENTH_COUNTS = {"other": 250, "administrative": 120, "urban_order": 100, "any": 350}
+#: The eleventh draw (revision 9): city articles at random, the population most of the
+#: model's errors are in (a current problem, or a plan, verdict or good news of the city).
+ELEVENTH_COUNTS = {"any": 1000}
 
 
 def draw_vietnews_by_category(
@@ -508,13 +511,17 @@ def main(argv: list[str]) -> None:
         rows = [r for r in rows if r["text"].strip().lower() not in drawn]
         write(_unique(rows), out_path, "real6")
         return
-    if len(argv) > 3 and argv[2] == "--tenth":
+    if len(argv) > 3 and argv[2] in ("--tenth", "--eleventh"):
         drawn, texts = _vietnews_files(argv[3:]), _texts(argv[3:])
+        tenth = argv[2] == "--tenth"
         rows = draw_vietnews_by_category(
-            mirror, random.Random(2035), TENTH_COUNTS, TENTH_WORDS, ALL_VIETNEWS, drawn,
+            mirror, random.Random(2035 if tenth else 2036),
+            TENTH_COUNTS if tenth else ELEVENTH_COUNTS,
+            TENTH_WORDS if tenth else {"any": TENTH_WORDS["any"]}, ALL_VIETNEWS, drawn,
             in_lead=True,
         )  # fmt: skip
-        write([r for r in rows if r["text"].strip().lower() not in texts], out_path, "real10")
+        prefix = "real10" if tenth else "real11"
+        write([r for r in rows if r["text"].strip().lower() not in texts], out_path, prefix)
         return
     if len(argv) > 3 and argv[2] == "--ninth":
         rows = draw_ninth(mirror, random.Random(2034), _texts(argv[3:]))

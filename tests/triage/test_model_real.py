@@ -53,9 +53,9 @@ def classifier():
 def test_trained_model_on_a_sample_of_the_test_split_and_on_new_posts(classifier):
     from app.triage.model.evaluate import evaluate_examples
 
-    sample = load_examples(DATA / "test.jsonl")[::3]  # 357 real texts, 88 relevant
+    sample = load_examples(DATA / "test.jsonl")[::3]  # 516 real texts, 111 relevant
     report = evaluate_examples(classifier, sample)
-    # The model CI trains scores about 0.85 category and 0.83 relevance macro-F1 on the
+    # The model CI trains scores about 0.81 category and 0.84 relevance macro-F1 on the
     # whole real split (`triage eval`); a third of it gets some slack.
     assert report["category"]["macro_f1"] >= 0.70, report["category"]["macro_f1"]
     assert report["relevance"]["macro_f1"] >= 0.75, report["relevance"]["macro_f1"]
@@ -71,11 +71,13 @@ def test_trained_model_on_a_sample_of_the_test_split_and_on_new_posts(classifier
     assert not any(p.relevant for p in predictions[len(NEW_POSTS) :])
     for prediction in predictions:
         assert prediction.model_version == MODEL_DIR.name
-    # The transformer read the relevant posts (their embedding clusters them); a post the
-    # TF-IDF model alone dismisses may skip it and then has none.
-    for prediction in predictions[: len(NEW_POSTS)]:
-        assert np.linalg.norm(prediction.embedding) == pytest.approx(1.0, abs=1e-4)
+    # The transformer read the posts found relevant (their embedding clusters them); a post
+    # the TF-IDF model alone dismisses (the one miss allowed above, too) may skip it and
+    # then has none.
+    for prediction in predictions:
+        if prediction.relevant:
+            assert np.linalg.norm(prediction.embedding) == pytest.approx(1.0, abs=1e-4)
     assert all(
         p.embedding is None or np.linalg.norm(p.embedding) == pytest.approx(1.0, abs=1e-4)
-        for p in predictions[len(NEW_POSTS) :]
+        for p in predictions
     )
