@@ -30,6 +30,10 @@ from app.units.hcmc import former_districts, former_wards, load_hcmc_units  # no
 #: Names people still use for districts that were merged before 2025.
 DISTRICT_ALIASES = {"quan 2": "769", "quan 9": "769", "long dien": "753", "dat do": "753",
                     "tan thanh": "754"}  # fmt: skip
+#: Wards merged away before the 2025 table (which has no row for them), by former district
+#: code and bare folded name: Bình Khánh of Quận 2 joined An Khánh in 2020 (without this
+#: entry the name resolves to Xã Bình Khánh of Cần Giờ).
+EARLIER_WARDS = {("769", "binh khanh"): "27094"}
 #: How a text's writer calls each source's reach (see app.collectors.models.SCOPES).
 SCOPE_OF_STYLE = {"press": "national"}
 
@@ -51,6 +55,8 @@ def _bare(name: str) -> str:
 def ward_code(name: str, district: str | None) -> str | None:
     """Today's ward for a ward name as a text gives it (and the district, if given)."""
     key = _bare(name)
+    if (district, key) in EARLIER_WARDS:
+        return EARLIER_WARDS[(district, key)]
     current = [u for u in load_hcmc_units() if _bare(u.short_name) == key]
     former = [
         w for w in former_wards()
