@@ -265,6 +265,9 @@ TENTH_COUNTS = {"other": 250, "administrative": 120, "urban_order": 100, "any": 
 #: The eleventh draw (revision 9): city articles at random, the population most of the
 #: model's errors are in (a current problem, or a plan, verdict or good news of the city).
 ELEVENTH_COUNTS = {"any": 1000}
+#: The twelfth draw (revision 10): reader comments under VnExpress crime articles not
+#: drawn before, and more city articles at random.
+TWELFTH_COUNTS = {"vnexpress_comments": 500, "vietnews": 500}
 
 
 def draw_vietnews_by_category(
@@ -522,6 +525,17 @@ def main(argv: list[str]) -> None:
         )  # fmt: skip
         prefix = "real10" if tenth else "real11"
         write([r for r in rows if r["text"].strip().lower() not in texts], out_path, prefix)
+        return
+    if len(argv) > 3 and argv[2] == "--twelfth":
+        drawn, texts = _vietnews_files(argv[3:]), _texts(argv[3:])
+        comments = draw_vnexpress_comments(mirror, random.Random(2037), 10_000)
+        comments = [r for r in comments if r["text"].strip().lower() not in texts]
+        rows = _unique(comments)[: TWELFTH_COUNTS["vnexpress_comments"]]
+        rows += draw_vietnews_by_category(
+            mirror, random.Random(2038), TWELFTH_COUNTS["vietnews"],
+            {"any": TENTH_WORDS["any"]}, ALL_VIETNEWS, drawn, in_lead=True,
+        )  # fmt: skip
+        write([r for r in rows if r["text"].strip().lower() not in texts], out_path, "real12")
         return
     if len(argv) > 3 and argv[2] == "--ninth":
         rows = draw_ninth(mirror, random.Random(2034), _texts(argv[3:]))
