@@ -253,9 +253,13 @@ SEVENTH_WORDS = {
 #: model learns more of what separates a current problem from plans, verdicts and news.
 TENTH_WORDS = {
     "other": "|".join(
-        (SEVENTH_WORDS["other"], FIFTH_WORDS["other"], SIXTH_WORDS["other"],
-         r"nhà ở xã hội|chung cư|mái ấm|đa cấp|bán hàng trái phép|tàu du lịch|giá vé")
-    ),  # fmt: skip
+        (
+            SEVENTH_WORDS["other"],
+            FIFTH_WORDS["other"],
+            SIXTH_WORDS["other"],
+            r"nhà ở xã hội|chung cư|mái ấm|đa cấp|bán hàng trái phép|tàu du lịch|giá vé",
+        )
+    ),
     "administrative": r"cán bộ|thủ tục|hồ sơ|sổ hồng|sổ đỏ|cấp phép|giấy phép|bồi thường|"
     r"giải toả|giải tỏa|tiếp dân|khiếu nại|tố cáo|sai phạm|kỷ luật|thanh tra",
     "urban_order": CATEGORY_WORDS["urban_order"],
