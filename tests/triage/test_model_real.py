@@ -53,9 +53,9 @@ def classifier():
 def test_trained_model_on_a_sample_of_the_test_split_and_on_new_posts(classifier):
     from app.triage.model.evaluate import evaluate_examples
 
-    sample = load_examples(DATA / "test.jsonl")[::3]  # 516 real texts, 111 relevant
+    sample = load_examples(DATA / "test.jsonl")[::3]  # 616 real texts, 147 relevant
     report = evaluate_examples(classifier, sample)
-    # The model CI trains scores about 0.81 category and 0.84 relevance macro-F1 on the
+    # The model CI trains scores about 0.79 category and 0.82 relevance macro-F1 (blend) on the
     # whole real split (`triage eval`); a third of it gets some slack.
     assert report["category"]["macro_f1"] >= 0.70, report["category"]["macro_f1"]
     assert report["relevance"]["macro_f1"] >= 0.75, report["relevance"]["macro_f1"]
