@@ -248,6 +248,8 @@ SEVENTH_WORDS = {
 }
 
 
+#: Every city article (the random part of draws 10 to 12).
+ANY_ARTICLE = {"any": r"."}
 #: The tenth draw (revision 8): more city articles for the classes the model still confuses
 #: (`other`, administrative, urban_order) and a random sample of the rest, so that the
 #: model learns more of what separates a current problem from plans, verdicts and news.
@@ -263,7 +265,7 @@ TENTH_WORDS = {
     "administrative": r"cán bộ|thủ tục|hồ sơ|sổ hồng|sổ đỏ|cấp phép|giấy phép|bồi thường|"
     r"giải toả|giải tỏa|tiếp dân|khiếu nại|tố cáo|sai phạm|kỷ luật|thanh tra",
     "urban_order": CATEGORY_WORDS["urban_order"],
-    "any": r".",
+    **ANY_ARTICLE,
 }
 TENTH_COUNTS = {"other": 250, "administrative": 120, "urban_order": 100, "any": 350}
 #: The eleventh draw (revision 9): city articles at random, the population most of the
@@ -524,7 +526,7 @@ def main(argv: list[str]) -> None:
         rows = draw_vietnews_by_category(
             mirror, random.Random(2035 if tenth else 2036),
             TENTH_COUNTS if tenth else ELEVENTH_COUNTS,
-            TENTH_WORDS if tenth else {"any": TENTH_WORDS["any"]}, ALL_VIETNEWS, drawn,
+            TENTH_WORDS if tenth else ANY_ARTICLE, ALL_VIETNEWS, drawn,
             in_lead=True,
         )  # fmt: skip
         prefix = "real10" if tenth else "real11"
@@ -537,7 +539,7 @@ def main(argv: list[str]) -> None:
         rows = _unique(comments)[: TWELFTH_COUNTS["vnexpress_comments"]]
         rows += draw_vietnews_by_category(
             mirror, random.Random(2038), TWELFTH_COUNTS["vietnews"],
-            {"any": TENTH_WORDS["any"]}, ALL_VIETNEWS, drawn, in_lead=True,
+            ANY_ARTICLE, ALL_VIETNEWS, drawn, in_lead=True,
         )  # fmt: skip
         write([r for r in rows if r["text"].strip().lower() not in texts], out_path, "real12")
         return
