@@ -274,6 +274,10 @@ ELEVENTH_COUNTS = {"any": 1000}
 #: The twelfth draw (revision 10): reader comments under VnExpress crime articles not
 #: drawn before, and more city articles at random.
 TWELFTH_COUNTS = {"vnexpress_comments": 500, "vietnews": 500}
+#: The thirteenth draw (revision 11) is a pool, not a sample: texts of every source not drawn
+#: before, at most this many per source, whose document the split puts in train.
+#: `scripts/pick_uncertain.py` then keeps those the model of the day is least sure of.
+THIRTEENTH_POOL = 6000
 
 
 def draw_vietnews_by_category(
@@ -452,6 +456,37 @@ def draw_ninth(mirror: Path, rng: random.Random, drawn: set[str]) -> list[dict]:
     )
 
 
+def draw_thirteenth(mirror: Path, drawn_files: list[str]) -> list[dict]:
+    """A pool for uncertainty sampling: up to `THIRTEENTH_POOL` texts per source, not drawn
+    before, each of a document `split_dataset.split_name` puts in train (so that, chosen by
+    a model, none of them ever reaches dev or test)."""
+    from split_dataset import split_name
+
+    drawn, texts = _vietnews_files(drawn_files), _texts(drawn_files)
+    everything = 1_000_000
+    by_source = {
+        "vietnews": draw_vietnews_by_category(
+            mirror, random.Random(2039), everything, ANY_ARTICLE, ALL_VIETNEWS, drawn,
+            in_lead=True,
+        ),
+        "vihatespeech2025": draw_hatespeech2025(mirror, random.Random(2040), everything),
+        "vlsp2019": draw_vlsp2019(mirror, random.Random(2041), everything),
+        "vilexnorm": draw_vilexnorm(mirror, random.Random(2042), everything),
+        "reintel": draw_reintel(mirror, random.Random(2043), everything),
+        "vnexpress_comments": draw_vnexpress_comments(mirror, random.Random(2044), everything),
+    }  # fmt: skip
+    pool = []
+    for source, rows in by_source.items():
+        rows = [
+            r for r in _unique(rows)
+            if r["text"].strip().lower() not in texts and split_name(r["doc"]) == "train"
+        ]  # fmt: skip
+        random.Random(source).shuffle(rows)
+        print(f"{source}: {len(rows)} undrawn train-side texts", file=sys.stderr)
+        pool.extend(rows[:THIRTEENTH_POOL])
+    return pool
+
+
 def draw_replay(mirror: Path, count: int) -> list[dict]:
     """The replayed press feed: items of a 2026 RSS crawl, in feed order."""
     return draw_news24h(mirror, random.Random(7), RSS_BACKUP_BLOB,
@@ -542,6 +577,9 @@ def main(argv: list[str]) -> None:
             ANY_ARTICLE, ALL_VIETNEWS, drawn, in_lead=True,
         )  # fmt: skip
         write([r for r in rows if r["text"].strip().lower() not in texts], out_path, "real12")
+        return
+    if len(argv) > 3 and argv[2] == "--thirteenth":
+        write(draw_thirteenth(mirror, argv[3:]), out_path, "real13")
         return
     if len(argv) > 3 and argv[2] == "--ninth":
         rows = draw_ninth(mirror, random.Random(2034), _texts(argv[3:]))

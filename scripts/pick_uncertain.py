@@ -1,0 +1,131 @@
+"""Pick the pool texts a trained triage model is least sure of, for people to label.
+
+    python scripts/pick_uncertain.py POOL.jsonl OUT.jsonl [--model DIR] [--count N]
+
+POOL comes from `scripts/draw_real_texts.py --thirteenth`: undrawn real texts of
+every source, all of documents the split puts in train. The model (default: the
+current one) scores each text as it is served, and three lists are made per
+source:
+
+* **relevance margin:** the served relevance probability nearest the line
+  between dismissed and relevant (`MARGIN_AT`);
+* **disagreement:** the transformer and the TF-IDF model furthest apart on
+  relevance;
+* **category margin:** among texts the blend finds relevant, the smallest gap
+  between the two likeliest categories.
+
+Each source gets its share of `--count` (`SHARES`), taken from the three lists in
+turn, a text once. Texts the city's scope rule dismisses (a place outside the
+city, a national source's post with no place in it) are left out: the model's
+relevance is not asked for them. The output keeps the pool's rows and ids and
+adds nothing of the model's, so labellers do not see what it thought.
+"""
+
+import argparse
+import json
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+#: Share of the picked texts per source: press articles, where most of the model's
+#: relevance errors are, and the social comments the city also checks triage on.
+SHARES = {
+    "vietnews": 0.45,
+    "vihatespeech2025": 0.15,
+    "vnexpress_comments": 0.10,
+    "reintel": 0.10,
+    "vlsp2019": 0.10,
+    "vilexnorm": 0.10,
+}
+#: Served relevance between the dismiss (0.50) and accept (0.65) thresholds of the
+#: current model: the texts nearest it are the model's closest calls.
+MARGIN_AT = 0.55
+
+
+class _Text:
+    def __init__(self, text: str):
+        self.text = text
+
+
+def scores(rows: list[dict], model: str | None) -> list[dict]:
+    """Per row: served relevance, transformer and TF-IDF relevance, category margin, and
+    whether the scope rule settles it."""
+    from app.triage.model.evaluate import head_probabilities
+    from app.triage.model.inference import head_weights, load_classifier
+    from app.triage.places.scope import outside_reason
+
+    classifier = load_classifier(model)
+    heads = head_probabilities(classifier, [_Text(r["text"]) for r in rows])
+    w_rel, w_cat, _ = head_weights(classifier.model.config)
+    p_transformer = heads.transformer[0][:, 1]
+    p_lexical = heads.lexical[0][:, 1]
+    p_served = (1 - w_rel) * p_transformer + w_rel * p_lexical
+    categories = (1 - w_cat) * heads.transformer[1] + w_cat * heads.lexical[1]
+    top = -categories
+    top.sort(axis=1)
+    out = []
+    for i, r in enumerate(rows):
+        scope = "national" if r.get("style") == "press" else "local"
+        out.append(
+            {
+                "served": float(p_served[i]),
+                "gap": abs(float(p_transformer[i]) - float(p_lexical[i])),
+                "category_margin": float(top[i][1] - top[i][0]),
+                "settled": bool(outside_reason(r["text"], scope)),
+            }
+        )
+    return out
+
+
+def pick(rows: list[dict], found: list[dict], count: int) -> list[dict]:
+    """`count` rows, shared among sources by `SHARES`, from the three lists in turn."""
+    by_source = defaultdict(list)
+    for r, s in zip(rows, found, strict=True):
+        if not s["settled"]:
+            by_source[r["source"]["name"]].append((r, s))
+    chosen = []
+    for source, share in SHARES.items():
+        candidates = by_source.get(source, [])
+        lists = [
+            sorted(candidates, key=lambda c: abs(c[1]["served"] - MARGIN_AT)),
+            sorted(candidates, key=lambda c: -c[1]["gap"]),
+            sorted(
+                [c for c in candidates if c[1]["served"] >= 0.5],
+                key=lambda c: c[1]["category_margin"],
+            ),
+        ]
+        want, taken, seen = round(count * share), [], set()
+        cursors = [0, 0, 0]
+        while len(taken) < want and any(c < len(lst) for c, lst in zip(cursors, lists)):
+            for k, lst in enumerate(lists):
+                while cursors[k] < len(lst) and lst[cursors[k]][0]["id"] in seen:
+                    cursors[k] += 1
+                if cursors[k] < len(lst) and len(taken) < want:
+                    seen.add(lst[cursors[k]][0]["id"])
+                    taken.append(lst[cursors[k]][0])
+        print(f"{source}: {len(taken)} of {len(candidates)} unsettled", file=sys.stderr)
+        chosen.extend(taken)
+    return chosen
+
+
+def main(argv: list[str]) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("pool", type=Path)
+    parser.add_argument("out", type=Path)
+    parser.add_argument("--model", help="model directory (default: the current model)")
+    parser.add_argument("--count", type=int, default=1000)
+    args = parser.parse_args(argv)
+    rows = [json.loads(line) for line in args.pool.read_text(encoding="utf-8").splitlines()]
+    print(f"scoring {len(rows)} pool texts", file=sys.stderr)
+    chosen = pick(rows, scores(rows, args.model), args.count)
+    with args.out.open("w", encoding="utf-8") as handle:
+        for record in chosen:
+            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+    print(f"{len(chosen)} texts picked", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
