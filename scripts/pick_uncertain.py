@@ -99,7 +99,9 @@ def pick(rows: list[dict], found: list[dict], count: int) -> list[dict]:
         ]
         want, taken, seen = round(count * share), [], set()
         cursors = [0, 0, 0]
-        while len(taken) < want and any(c < len(lst) for c, lst in zip(cursors, lists)):
+        while len(taken) < want and any(
+            c < len(lst) for c, lst in zip(cursors, lists, strict=True)
+        ):
             for k, lst in enumerate(lists):
                 while cursors[k] < len(lst) and lst[cursors[k]][0]["id"] in seen:
                     cursors[k] += 1
