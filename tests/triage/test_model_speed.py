@@ -255,3 +255,17 @@ def test_quantised_model_gives_the_float_models_labels(monkeypatch, mode, bf16, 
         assert torch.equal(want.argmax(-1)[clear], have.argmax(-1)[clear]), head
     cosine = torch.nn.functional.cosine_similarity(expected.embedding, got.embedding)
     assert cosine.min() > 0.99
+
+
+def test_avx512_without_bf16_instructions_has_no_bf16(monkeypatch):
+    """oneDNN calls bfloat16 supported on any AVX-512 CPU, where it emulates it slowly."""
+    monkeypatch.delenv(inference.NO_BF16_ENV, raising=False)
+    monkeypatch.setattr(inference.platform, "machine", lambda: "x86_64")
+    monkeypatch.setattr(torch.backends.cpu, "get_cpu_capability", lambda: "AVX512")
+    monkeypatch.setattr(torch.backends.mkldnn, "is_available", lambda: True)
+    monkeypatch.setattr(torch.ops.mkldnn, "_is_mkldnn_bf16_supported", lambda: True)
+    monkeypatch.setattr(torch.cpu, "_is_avx512_bf16_supported", lambda: False)
+    monkeypatch.setattr(torch.cpu, "_is_amx_tile_supported", lambda: False)
+    assert inference.cpu_has_bf16() is False
+    monkeypatch.setattr(torch.cpu, "_is_amx_tile_supported", lambda: True)
+    assert inference.cpu_has_bf16() is True

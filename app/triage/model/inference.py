@@ -117,10 +117,16 @@ def cpu_has_bf16() -> bool:
     Elsewhere bfloat16 is emulated and slower than float32, so it is not used.
     ``SOCIALBEAT_NO_BF16=1``, or ATen restricted below AVX-512 on x86
     (``ATEN_CPU_CAPABILITY=avx2``), make it False, as on an AVX2-only CPU.
+
+    On x86 the instructions themselves are asked for: oneDNN calls bfloat16 "supported"
+    on any AVX-512 CPU, where it emulates it. On a 2-core Xeon with AVX-512 but neither
+    AVX512-BF16 nor AMX, a 2048² bfloat16 matrix product ran at 57 GFLOP/s against
+    315 in float32, and training with bfloat16 autocast took 158 s an epoch.
     """
     if os.environ.get(NO_BF16_ENV, "").strip().lower() in ("1", "true", "yes", "on"):
         return False
-    if platform.machine().lower() in ("x86_64", "amd64") and "AVX512" not in cpu_capability():
+    x86 = platform.machine().lower() in ("x86_64", "amd64")
+    if x86 and ("AVX512" not in cpu_capability() or not _x86_has_native_bf16()):
         return False
     try:
         return bool(
@@ -128,6 +134,14 @@ def cpu_has_bf16() -> bool:
         )
     except (AttributeError, RuntimeError):
         return False
+
+
+def _x86_has_native_bf16() -> bool:
+    """AVX512-BF16 or AMX on this x86 CPU (True where torch cannot tell)."""
+    try:
+        return bool(torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported())
+    except (AttributeError, RuntimeError):
+        return True
 
 
 @torch.inference_mode()
