@@ -31,9 +31,9 @@ from app.units.hcmc import former_districts, former_wards, load_hcmc_units  # no
 DISTRICT_ALIASES = {"quan 2": "769", "quan 9": "769", "long dien": "753", "dat do": "753",
                     "tan thanh": "754"}  # fmt: skip
 #: Wards merged away before the 2025 table (which has no row for them), by former district
-#: code and bare folded name: Bình Khánh of Quận 2 joined An Khánh in 2020 (without this
+#: code and bare folded name: Bình Khánh and Bình An of Quận 2 joined An Khánh in 2020 (without this
 #: entry the name resolves to Xã Bình Khánh of Cần Giờ).
-EARLIER_WARDS = {("769", "binh khanh"): "27094"}
+EARLIER_WARDS = {("769", "binh khanh"): "27094", ("769", "binh an"): "27094"}
 #: How a text's writer calls each source's reach (see app.collectors.models.SCOPES).
 SCOPE_OF_STYLE = {"press": "national"}
 

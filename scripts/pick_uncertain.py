@@ -80,14 +80,16 @@ def scores(rows: list[dict], model: str | None) -> list[dict]:
     return out
 
 
-def pick(rows: list[dict], found: list[dict], count: int) -> list[dict]:
-    """`count` rows, shared among sources by `SHARES`, from the three lists in turn."""
+def pick(
+    rows: list[dict], found: list[dict], count: int, shares: dict[str, float] = SHARES
+) -> list[dict]:
+    """`count` rows, shared among sources by `shares`, from the three lists in turn."""
     by_source = defaultdict(list)
     for r, s in zip(rows, found, strict=True):
         if not s["settled"]:
             by_source[r["source"]["name"]].append((r, s))
     chosen = []
-    for source, share in SHARES.items():
+    for source, share in shares.items():
         candidates = by_source.get(source, [])
         lists = [
             sorted(candidates, key=lambda c: abs(c[1]["served"] - MARGIN_AT)),
@@ -119,10 +121,30 @@ def main(argv: list[str]) -> None:
     parser.add_argument("out", type=Path)
     parser.add_argument("--model", help="model directory (default: the current model)")
     parser.add_argument("--count", type=int, default=1000)
+    parser.add_argument(
+        "--share",
+        action="append",
+        default=[],
+        metavar="SOURCE=FRACTION",
+        help="a source's share of --count instead of SHARES' (repeatable)",
+    )
+    parser.add_argument(
+        "--skip", type=Path, action="append", default=[], help="JSON Lines of ids already picked"
+    )
     args = parser.parse_args(argv)
+    shares = dict(SHARES)
+    for item in args.share:
+        source, _, fraction = item.partition("=")
+        shares[source] = float(fraction)
+    skip = {
+        json.loads(line)["id"]
+        for path in args.skip
+        for line in path.read_text(encoding="utf-8").splitlines()
+    }
     rows = [json.loads(line) for line in args.pool.read_text(encoding="utf-8").splitlines()]
+    rows = [r for r in rows if r["id"] not in skip]
     print(f"scoring {len(rows)} pool texts", file=sys.stderr)
-    chosen = pick(rows, scores(rows, args.model), args.count)
+    chosen = pick(rows, scores(rows, args.model), args.count, shares)
     with args.out.open("w", encoding="utf-8") as handle:
         for record in chosen:
             handle.write(json.dumps(record, ensure_ascii=False) + "\n")
