@@ -136,14 +136,19 @@ def _train(
             counts = write_without_source(data_dir, held_out, exclude_source)
             click.echo(f"[data] without {exclude_source}: {counts}")
             data_dir, fallback = held_out, False
+        trained_lexical = None
         if fallback:
-            from app.triage.model.fallback import train_fallback
+            from app.triage.model.fallback import FALLBACK_SEED, train_fallback
 
             progress("[fallback] training the TF-IDF fallback")
-            progress(f"[fallback] {train_fallback(data_dir).version} saved")
+            fitted = train_fallback(data_dir)
+            progress(f"[fallback] {fitted.version} saved")
+            # The model's TF-IDF blend is the same recipe on the same split: fitted once.
+            trained_lexical = fitted if settings.seed == FALLBACK_SEED else None
         version_dir = run_training(
-            data_dir, output_root, settings, device=device, progress=progress
-        )
+            data_dir, output_root, settings, device=device, progress=progress,
+            trained_lexical=trained_lexical,
+        )  # fmt: skip
     except (ValueError, FileNotFoundError) as error:
         progress.fail(str(error))
         raise click.ClickException(str(error)) from error

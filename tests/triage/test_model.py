@@ -580,3 +580,28 @@ def test_the_transformer_leaves_settled_posts_out_of_its_relevance_lessons():
     data = encoded([("Ngập nặng ở quận 7", True), ("Hà Nội: phố Hàng Bài ngập sâu", False)])
     assert ignore_settled_relevance(data) == 0
     assert data.relevance.tolist() == [1, 0]
+
+
+def test_training_blends_the_tfidf_model_fitted_just_before_instead_of_fitting_it_again(
+    data_dir, tmp_path
+):
+    import joblib
+
+    fitted = fallback.train_fallback(data_dir, tmp_path / "fallback")
+    lines = []
+    version_dir = run_training(
+        data_dir, tmp_path / "models", TrainSettings(seed=3, lexical_weight=0.5, **TINY_SETTINGS),
+        device="cpu", progress=lines.append, base=tiny_base(data_dir), trained_lexical=fitted,
+    )  # fmt: skip
+    assert not any("training the TF-IDF model" in line for line in lines)
+    assert any("fitted on the same split just before" in line for line in lines)
+    blended = joblib.load(version_dir / inference.LEXICAL_FILE)
+    assert blended.version == f"lexical-{version_dir.name}"
+    assert fitted.version.startswith(fallback.VERSION_PREFIX)  # the fallback keeps its name
+    # The same as fitting it again on the model's training split.
+    again = fallback.FallbackClassifier.train(
+        load_examples(data_dir / "train.jsonl"), "again", seed=3
+    )
+    texts = [json.loads(line)["text"] for line in (data_dir / "dev.jsonl").read_text().splitlines()]
+    for mine, theirs in zip(blended.probabilities(texts), again.probabilities(texts), strict=True):
+        np.testing.assert_allclose(mine, theirs, atol=1e-6)
