@@ -278,6 +278,8 @@ TWELFTH_COUNTS = {"vnexpress_comments": 500, "vietnews": 500}
 #: before, at most this many per source, whose document the split puts in train.
 #: `scripts/pick_uncertain.py` then keeps those the model of the day is least sure of.
 THIRTEENTH_POOL = 6000
+#: A count larger than any source: a draw function given it returns all its texts.
+EVERYTHING = 1_000_000
 
 
 def draw_vietnews_by_category(
@@ -448,11 +450,10 @@ def draw_ninth(mirror: Path, rng: random.Random, drawn: set[str]) -> list[dict]:
         rng.shuffle(rest)
         return problem[:problems] + rest[:others]
 
-    everything = 1_000_000
     return (
-        pick(draw_hatespeech2025(mirror, rng, everything), 450, 150)
-        + pick(draw_reintel(mirror, rng, everything), 400, 100)
-        + pick(draw_vlsp2019(mirror, rng, everything), 300, 100)
+        pick(draw_hatespeech2025(mirror, rng, EVERYTHING), 450, 150)
+        + pick(draw_reintel(mirror, rng, EVERYTHING), 400, 100)
+        + pick(draw_vlsp2019(mirror, rng, EVERYTHING), 300, 100)
     )
 
 
@@ -463,17 +464,16 @@ def draw_thirteenth(mirror: Path, drawn_files: list[str]) -> list[dict]:
     from split_dataset import split_name
 
     drawn, texts = _vietnews_files(drawn_files), _texts(drawn_files)
-    everything = 1_000_000
     by_source = {
         "vietnews": draw_vietnews_by_category(
-            mirror, random.Random(2039), everything, ANY_ARTICLE, ALL_VIETNEWS, drawn,
+            mirror, random.Random(2039), EVERYTHING, ANY_ARTICLE, ALL_VIETNEWS, drawn,
             in_lead=True,
         ),
-        "vihatespeech2025": draw_hatespeech2025(mirror, random.Random(2040), everything),
-        "vlsp2019": draw_vlsp2019(mirror, random.Random(2041), everything),
-        "vilexnorm": draw_vilexnorm(mirror, random.Random(2042), everything),
-        "reintel": draw_reintel(mirror, random.Random(2043), everything),
-        "vnexpress_comments": draw_vnexpress_comments(mirror, random.Random(2044), everything),
+        "vihatespeech2025": draw_hatespeech2025(mirror, random.Random(2040), EVERYTHING),
+        "vlsp2019": draw_vlsp2019(mirror, random.Random(2041), EVERYTHING),
+        "vilexnorm": draw_vilexnorm(mirror, random.Random(2042), EVERYTHING),
+        "reintel": draw_reintel(mirror, random.Random(2043), EVERYTHING),
+        "vnexpress_comments": draw_vnexpress_comments(mirror, random.Random(2044), EVERYTHING),
     }  # fmt: skip
     pool = []
     for source, rows in by_source.items():

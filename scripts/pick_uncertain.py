@@ -50,44 +50,60 @@ class _Text:
         self.text = text
 
 
-def scores(rows: list[dict], model: str | None) -> list[dict]:
-    """Per row: served relevance, transformer and TF-IDF relevance, category margin, and
-    whether the scope rule settles it."""
-    from app.triage.model.evaluate import head_probabilities
-    from app.triage.model.inference import head_weights, load_classifier
+def settled(rows: list[dict]) -> list[bool]:
+    """Whether the city's scope rule dismisses each row whatever the model says."""
+    from import_labels import SCOPE_OF_STYLE
+
     from app.triage.places.scope import outside_reason
+
+    return [bool(outside_reason(r["text"], SCOPE_OF_STYLE.get(r["style"], "local"))) for r in rows]
+
+
+def scores(rows: list[dict], model: str | None) -> list[dict]:
+    """Per row: served relevance, the gap between transformer and TF-IDF relevance, and the
+    category margin of the blend."""
+    from app.triage.model.evaluate import blend_heads, head_probabilities
+    from app.triage.model.inference import head_weights, load_classifier
 
     classifier = load_classifier(model)
     heads = head_probabilities(classifier, [_Text(r["text"]) for r in rows])
-    w_rel, w_cat, _ = head_weights(classifier.model.config)
-    p_transformer = heads.transformer[0][:, 1]
-    p_lexical = heads.lexical[0][:, 1]
-    p_served = (1 - w_rel) * p_transformer + w_rel * p_lexical
-    categories = (1 - w_cat) * heads.transformer[1] + w_cat * heads.lexical[1]
+    relevance, categories, _ = blend_heads(heads, head_weights(classifier.model.config))
+    gaps = abs(heads.transformer[0][:, 1] - heads.lexical[0][:, 1])
     top = -categories
     top.sort(axis=1)
-    out = []
-    for i, r in enumerate(rows):
-        scope = "national" if r.get("style") == "press" else "local"
-        out.append(
-            {
-                "served": float(p_served[i]),
-                "gap": abs(float(p_transformer[i]) - float(p_lexical[i])),
-                "category_margin": float(top[i][1] - top[i][0]),
-                "settled": bool(outside_reason(r["text"], scope)),
-            }
-        )
-    return out
+    return [
+        {
+            "served": float(relevance[i, 1]),
+            "gap": float(gaps[i]),
+            "category_margin": float(top[i][1] - top[i][0]),
+        }
+        for i in range(len(rows))
+    ]
+
+
+def _in_turn(lists: list[list[dict]], want: int) -> list[dict]:
+    """Up to `want` rows, one from each list in turn (the next not taken yet), until all
+    lists run out."""
+    streams, taken, seen = [iter(rows) for rows in lists], [], set()
+    while streams and len(taken) < want:
+        for stream in list(streams):
+            row = next((r for r in stream if r["id"] not in seen), None)
+            if row is None:
+                streams.remove(stream)
+            elif len(taken) < want:
+                seen.add(row["id"])
+                taken.append(row)
+    return taken
 
 
 def pick(
     rows: list[dict], found: list[dict], count: int, shares: dict[str, float] = SHARES
 ) -> list[dict]:
-    """`count` rows, shared among sources by `shares`, from the three lists in turn."""
+    """`count` rows, shared among sources by `shares`, from the three lists in turn
+    (`found`: the `scores` of `rows`, which the scope rule does not settle)."""
     by_source = defaultdict(list)
     for r, s in zip(rows, found, strict=True):
-        if not s["settled"]:
-            by_source[r["source"]["name"]].append((r, s))
+        by_source[r["source"]["name"]].append((r, s))
     chosen = []
     for source, share in shares.items():
         candidates = by_source.get(source, [])
@@ -99,17 +115,7 @@ def pick(
                 key=lambda c: c[1]["category_margin"],
             ),
         ]
-        want, taken, seen = round(count * share), [], set()
-        cursors = [0, 0, 0]
-        while len(taken) < want and any(
-            c < len(lst) for c, lst in zip(cursors, lists, strict=True)
-        ):
-            for k, lst in enumerate(lists):
-                while cursors[k] < len(lst) and lst[cursors[k]][0]["id"] in seen:
-                    cursors[k] += 1
-                if cursors[k] < len(lst) and len(taken) < want:
-                    seen.add(lst[cursors[k]][0]["id"])
-                    taken.append(lst[cursors[k]][0])
+        taken = _in_turn([[r for r, _ in ranked] for ranked in lists], round(count * share))
         print(f"{source}: {len(taken)} of {len(candidates)} unsettled", file=sys.stderr)
         chosen.extend(taken)
     return chosen
@@ -144,7 +150,12 @@ def main(argv: list[str]) -> None:
     rows = [json.loads(line) for line in args.pool.read_text(encoding="utf-8").splitlines()]
     rows = [r for r in rows if r["id"] not in skip]
     print(f"scoring {len(rows)} pool texts", file=sys.stderr)
-    chosen = pick(rows, scores(rows, args.model), args.count, shares)
+    # Every text is scored, the settled ones too: the int8 path quantises a batch's
+    # activations together, so a text's scores move (up to 0.02) with its batch-mates, and
+    # scoring fewer texts would not reproduce the picks of revisions 11 and 12.
+    found = scores(rows, args.model)
+    kept = [i for i, done in enumerate(settled(rows)) if not done]
+    chosen = pick([rows[i] for i in kept], [found[i] for i in kept], args.count, shares)
     with args.out.open("w", encoding="utf-8") as handle:
         for record in chosen:
             handle.write(json.dumps(record, ensure_ascii=False) + "\n")

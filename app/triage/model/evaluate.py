@@ -139,6 +139,19 @@ class _Fixed:
 HEADS = ("relevance", "category", "sentiment")
 
 
+def blend_heads(heads: HeadProbabilities, weight) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Relevance, category and sentiment probabilities ``(1 - w) * transformer + w * lexical``
+    per head, exactly as `predict` blends; `weight` is one share for every head, or a
+    (relevance, category, sentiment) triple."""
+    weights = (weight,) * 3 if isinstance(weight, int | float) else tuple(weight)
+    return tuple(
+        own if w == 0 else (1 - w) * own + w * other
+        for own, other, w in zip(
+            heads.transformer, heads.lexical or (None,) * 3, weights, strict=True
+        )
+    )
+
+
 def blended_report(
     classifier, heads: HeadProbabilities, examples, weight, keep_predictions: bool = False
 ) -> dict:
@@ -147,13 +160,7 @@ def blended_report(
 
     `weight` is one share for every head, or a (relevance, category, sentiment) triple.
     """
-    weights = (weight,) * 3 if isinstance(weight, int | float) else tuple(weight)
-    parts = tuple(
-        own if w == 0 else (1 - w) * own + w * other
-        for own, other, w in zip(
-            heads.transformer, heads.lexical or (None,) * 3, weights, strict=True
-        )
-    )
+    parts = blend_heads(heads, weight)
     predictions = [
         make_prediction(
             parts[0][i], parts[1][i], parts[2][i], classifier._labels, classifier.version, embedding
